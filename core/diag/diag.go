@@ -136,3 +136,18 @@ func (e *Err) Error() string {
 	}
 	return fmt.Sprintf("%s (and %d more)", e.List[0].String(), len(e.List)-1)
 }
+
+// PrefixPath rewrites every JSON path in l that is relative to a value
+// ("$", "$.x", "$[0]") to be relative to prefix instead, e.g. "$.rubric".
+func (l List) PrefixPath(prefix string) List {
+	for i := range l {
+		p := l[i].Path
+		switch {
+		case p == "" || p == "$":
+			l[i].Path = prefix
+		case strings.HasPrefix(p, "$"):
+			l[i].Path = prefix + p[1:]
+		}
+	}
+	return l
+}
