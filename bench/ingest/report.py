@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Helpers for run.sh: print the timing table, and check that two tools'
+HealthBench results agree.
+
+  report.py table RUNS.tsv
+      RUNS.tsv rows: tool  cores  items  seconds  peak_rss_kib  input_bytes
+      Prints seconds, items/s, MB/s (10^6 bytes of input per second) and
+      the speed-up against the python row of the same item count.
+
+  report.py compare BASE_SUMMARY BASE_OUT OTHER_SUMMARY OTHER_OUT [--tol 1e-9]
+      Reads "overall_score" from both summaries (top level, or nested in
+      one object such as {"metrics": {...}}), then every per-response
+      "score" of the two JSONL outputs keyed by (id, response_index).
+      Exits 1 with the first differences when any pair differs by more
+      than tol, a key is missing, or the counts differ.
+"""
+
+import json
+import sys
+
+
+def table(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                t, c, n, s, rss, b = line.split("\t")
+                rows.append((t, int(c), int(n), float(s), int(rss), int(b)))
+    base = {n: s for t, c, n, s, _, _ in rows if t == "python"}
+    hdr = ("tool", "cores", "items", "seconds", "items/s", "MB/s", "vs python", "peak RSS")
+    print("%-8s %5s %8s %9s %10s %8s %10s %10s" % hdr)
+    for t, c, n, s, rss, b in rows:
+        ratio = "%.2fx" % (base[n] / s) if n in base and s > 0 else "-"
+        print(
+            "%-8s %5d %8d %9.3f %10.0f %8.1f %10s %7.1f MiB"
+            % (t, c, n, s, n / s, b / 1e6 / s, ratio, rss / 1024.0)
+        )
+
+
+def find_overall(d, depth=0):
+    if isinstance(d, dict):
+        if "overall_score" in d and isinstance(d["overall_score"], (int, float)):
+            return float(d["overall_score"])
+        if depth < 2:
+            for v in d.values():
+                r = find_overall(v, depth + 1)
+                if r is not None:
+                    return r
+    return None
+
+
+def load_scores(path):
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                out[(r["id"], r.get("response_index", 0))] = r.get("score")
+    return out
+
+
+def compare(base_sum, base_out, other_sum, other_out, tol):
+    bad = []
+    ov = []
+    for p in (base_sum, other_sum):
+        with open(p) as f:
+            d = json.load(f)
+        v = find_overall(d)
+        if v is None:
+            keys = sorted(d)[:20] if isinstance(d, dict) else type(d).__name__
+            bad.append("%s: no numeric overall_score (keys: %s)" % (p, keys))
+        ov.append(v)
+    if None not in ov and abs(ov[0] - ov[1]) > tol:
+        bad.append("overall_score differs: %.17g (%s) vs %.17g (%s), |diff| %.3g > %g"
+                   % (ov[0], base_sum, ov[1], other_sum, abs(ov[0] - ov[1]), tol))
+    a, b = load_scores(base_out), load_scores(other_out)
+    if len(a) != len(b):
+        bad.append("result counts differ: %d in %s, %d in %s" % (len(a), base_out, len(b), other_out))
+    ndiff = 0
+    for k, va in a.items():
+        if k not in b:
+            ndiff += 1
+            if ndiff <= 5:
+                bad.append("%s: no result for id %s response %d" % (other_out, k[0], k[1]))
+            continue
+        vb = b[k]
+        if (va is None) != (vb is None) or (va is not None and abs(va - vb) > tol):
+            ndiff += 1
+            if ndiff <= 5:
+                bad.append("score differs for id %s response %d: %r vs %r" % (k[0], k[1], va, vb))
+    if ndiff > 5:
+        bad.append("... %d differing or missing results in all" % ndiff)
+    if bad:
+        sys.stderr.write("MISMATCH between %s and %s:\n  %s\n" % (base_out, other_out, "\n  ".join(bad)))
+        return 1
+    print("agree: overall_score %.15f vs %.15f (|diff| %.3g), %d per-response scores within %g"
+          % (ov[0], ov[1], abs(ov[0] - ov[1]), len(a), tol))
+    return 0
+
+
+def main(argv):
+    if argv[:1] == ["table"] and len(argv) == 2:
+        table(argv[1])
+        return 0
+    if argv[:1] == ["compare"] and len(argv) in (5, 7):
+        tol = 1e-9
+        if len(argv) == 7 and argv[5] == "--tol":
+            tol = float(argv[6])
+        return compare(argv[1], argv[2], argv[3], argv[4], tol)
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
