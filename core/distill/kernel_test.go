@@ -39,10 +39,10 @@ func TestTRLVectors(t *testing.T) {
 	// KL(S‖T) = KL(T‖S) = 0.1 ln(1/9) + 0.9 ln 9 = 0.8 ln 9.
 	want := 0.8 * ln(9)
 	tests := []struct {
-		name    string
-		o       Options
-		s, t    []float64
-		want    float64
+		name string
+		o    Options
+		s, t []float64
+		want float64
 	}{
 		{"edge beta=1 is KL(S||T)", Options{Divergence: JSD, Beta: 1}, s, tt, want},
 		{"edge beta=0 is KL(T||S)", Options{Divergence: JSD, Beta: 0}, s, tt, want},

@@ -114,8 +114,8 @@ type Options struct {
 	SkipFirst int `json:"skip_first,omitempty"`
 	// MaskThinking leaves out every position up to and including the first
 	// ThinkEndToken; a sequence without one is dropped entirely.
-	MaskThinking  bool `json:"mask_thinking,omitempty"`
-	ThinkEndToken int  `json:"think_end_token,omitempty"`
+	MaskThinking  bool      `json:"mask_thinking,omitempty"`
+	ThinkEndToken int       `json:"think_end_token,omitempty"`
 	Estimator     Estimator `json:"estimator,omitempty"`
 	// KLCoef is tinker's λ; 0 means 1.
 	KLCoef float64 `json:"kl_coef,omitempty"`
