@@ -3,9 +3,10 @@
 HealthBench results agree.
 
   report.py table RUNS.tsv
-      RUNS.tsv rows: tool  cores  items  seconds  peak_rss_kib  input_bytes
-      Prints seconds, items/s, MB/s (10^6 bytes of input per second) and
-      the speed-up against the python row of the same item count.
+      RUNS.tsv rows: tool cores items wall_seconds cpu_seconds peak_rss_kib input_bytes
+      Prints wall and CPU (user+sys) seconds, items/s and MB/s (10^6 bytes
+      of input per wall second) and the wall-time speed-up against the
+      python row of the same item count.
 
   report.py compare BASE_SUMMARY BASE_OUT OTHER_SUMMARY OTHER_OUT [--tol 1e-9]
       Reads "overall_score" from both summaries (top level, or nested in
@@ -24,16 +25,16 @@ def table(path):
     with open(path) as f:
         for line in f:
             if line.strip():
-                t, c, n, s, rss, b = line.split("\t")
-                rows.append((t, int(c), int(n), float(s), int(rss), int(b)))
-    base = {n: s for t, c, n, s, _, _ in rows if t == "python"}
-    hdr = ("tool", "cores", "items", "seconds", "items/s", "MB/s", "vs python", "peak RSS")
-    print("%-8s %5s %8s %9s %10s %8s %10s %10s" % hdr)
-    for t, c, n, s, rss, b in rows:
+                t, c, n, s, cpu, rss, b = line.split("\t")
+                rows.append((t, int(c), int(n), float(s), float(cpu), int(rss), int(b)))
+    base = {r[2]: r[3] for r in rows if r[0] == "python"}
+    hdr = ("tool", "cores", "items", "MB in", "wall s", "cpu s", "items/s", "MB/s", "vs python", "peak RSS")
+    print("%-8s %5s %8s %8s %8s %8s %9s %7s %9s %12s" % hdr)
+    for t, c, n, s, cpu, rss, b in rows:
         ratio = "%.2fx" % (base[n] / s) if n in base and s > 0 else "-"
         print(
-            "%-8s %5d %8d %9.3f %10.0f %8.1f %10s %7.1f MiB"
-            % (t, c, n, s, n / s, b / 1e6 / s, ratio, rss / 1024.0)
+            "%-8s %5d %8d %8.1f %8.2f %8.2f %9.0f %7.1f %9s %8.1f MiB"
+            % (t, c, n, b / 1e6, s, cpu, n / s, b / 1e6 / s, ratio, rss / 1024.0)
         )
 
 

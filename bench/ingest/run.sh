@@ -11,6 +11,8 @@
 # GOMAXPROCS=1, then rcsd on cores 0,1 with GOMAXPROCS=2. Peak RSS is also
 # measured on the first SMALL rows, to show memory does not grow with N.
 # Exits non-zero when the tools' scores differ by more than 1e-9.
+# Wall time is the headline; user+sys CPU seconds are shown too, because
+# on a busy machine they are the steadier measure of one core's work.
 set -euo pipefail
 
 N=${1:-100000}
@@ -28,6 +30,8 @@ ITEMS=$OUT/items.jsonl
 SMALLITEMS=$OUT/items-small.jsonl
 RUNS=$OUT/runs.tsv
 : >"$RUNS"
+# No stale outputs: the comparison must only ever see this run's files.
+rm -f "$OUT"/py*.jsonl "$OUT"/py-summary*.json "$OUT"/go*.jsonl "$OUT"/summary*.json
 
 if [ "$SMALL" -ge "$N" ]; then SMALL=$(( N / 10 > 0 ? N / 10 : 1 )); fi
 
@@ -44,25 +48,36 @@ echo "python: $("$PY" --version 2>&1) ($PY); json C scanner: $("$PY" -c 'import 
 TIMEOUT=/usr/bin/time
 [ -x "$TIMEOUT" ] || TIMEOUT=""
 
-# measure TOOL CORES ITEMS INPUT -- command...: appends the best of REPS runs to $RUNS.
+# measure TOOL CORES ITEMS INPUT -- command...: appends the best (lowest
+# wall time) of REPS runs to $RUNS, with that run's user+sys CPU seconds
+# and the peak RSS over the runs. A failing command stops the script.
 measure() {
 	local tool=$1 cores=$2 items=$3 input=$4
 	shift 5
-	local best="" rss=0 i t0 t1 s r
+	local best="" bestcpu="" rss=0 i t0 t1 s r cpu rc
 	for ((i = 0; i < REPS; i++)); do
 		t0=$(date +%s.%N)
+		rc=0
 		if [ -n "$TIMEOUT" ]; then
-			"$TIMEOUT" -f '%M' -o "$OUT/rss.txt" "$@"
-			r=$(tail -n 1 "$OUT/rss.txt")
+			"$TIMEOUT" -f '%M %U %S' -o "$OUT/rss.txt" "$@" || rc=$?
 		else
-			r=$("$PY" -c 'import resource,subprocess,sys; subprocess.run(sys.argv[1:],check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@")
+			"$PY" -c 'import resource,subprocess,sys
+rc = subprocess.run(sys.argv[2:]).returncode
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%d %.2f %.2f\n" % (u.ru_maxrss, u.ru_utime, u.ru_stime))
+sys.exit(rc)' "$OUT/rss.txt" "$@" || rc=$?
 		fi
 		t1=$(date +%s.%N)
+		if [ "$rc" -ne 0 ]; then
+			echo "!! FAIL: $tool exited with status $rc: $*" >&2
+			exit 1
+		fi
+		read -r r cpu < <(tail -n 1 "$OUT/rss.txt" | awk '{print $1, $2 + $3}')
 		s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.6f", b-a}')
-		if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$s; fi
+		if [ -z "$best" ] || awk -v a="$s" -v b="$best" 'BEGIN{exit !(a<b)}'; then best=$s bestcpu=$cpu; fi
 		[ "$r" -gt "$rss" ] && rss=$r
 	done
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$cores" "$items" "$best" "$rss" "$(stat -c %s "$input")" >>"$RUNS"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$cores" "$items" "$best" "$bestcpu" "$rss" "$(stat -c %s "$input")" >>"$RUNS"
 }
 
 # Python baseline (single-threaded by nature; pinned so it cannot migrate).
