@@ -1,0 +1,59 @@
+# rcsd: rubric-conditioned self-distillation toolkit.
+# `make help` lists the targets. Everything runs offline on a fresh clone.
+
+GO      ?= go
+BIN     := bin
+RCSD    := $(BIN)/rcsd
+WASMDIR := $(shell $(GO) env GOROOT)/lib/wasm
+FUZZTIME ?= 10s
+
+.PHONY: help build demo test test-go test-wasm lint check-imports bench fuzz clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build the rcsd CLI into bin/
+	$(GO) build -trimpath -o $(RCSD) ./cmd/rcsd
+
+demo: build ## judge and score the bundled examples offline and print per-criterion feedback
+	@echo "== rcsd validate: the example rubrics and items =="
+	@$(RCSD) validate -q examples/rubrics/* examples/*.jsonl
+	@for f in examples/science.jsonl examples/medical.jsonl examples/math.jsonl; do \
+		echo; echo "== rcsd eval --format text $$f =="; \
+		$(RCSD) eval --format text --no-progress $$f || exit $$?; \
+	done
+
+test: lint check-imports test-go test-wasm ## run every test (what CI runs)
+
+test-go: ## Go tests (race detector on the concurrent packages)
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race ./cmd/... ./core/remote/... ./core/judge/...
+
+test-wasm: ## the core's tests compiled to WebAssembly, run under Node
+	@command -v node >/dev/null || { echo "node is needed for the wasm tests (.ci/run installs it)"; exit 1; }
+	PATH="$(WASMDIR):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./core/...
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./core/...
+
+check-imports: ## the core knows no process: no os, flag, log or syscall/js under core/
+	@bad=$$($(GO) list -f '{{.ImportPath}}: {{join .Imports " "}}' ./core/... | grep -E ': .*\b(os|flag|log|syscall/js)( |$$)' || true); \
+	if [ -n "$$bad" ]; then echo "core packages must not import os, flag, log or syscall/js:"; echo "$$bad"; exit 1; fi; \
+	echo "check-imports: ok"
+
+bench: ## benchmarks: Go micro-benchmarks, then the side-by-side scripts under bench/
+	$(GO) test -run '^$$' -bench . -benchmem ./core/...
+	@echo "side-by-side against Python / PyTorch: bench/*/run.sh (see bench/README.md)"
+
+fuzz: ## short runs of every fuzz target (FUZZTIME=10s each)
+	@for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean: ## remove build outputs
+	rm -rf $(BIN) bench/out
