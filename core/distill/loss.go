@@ -215,7 +215,6 @@ func (k *Kernel) discountSequence(q DenseSequence, out []TokenResult, valid []bo
 		adv[t] = acc
 	}
 	for t := range out {
-		// log S(y_t) = Advantage-free: recover from the unclipped term.
 		logS := k.sampledLogS(q.Student[t], q.Tokens[t])
 		out[t].PGAdvantage = adv[t]
 		out[t].Unclipped = -adv[t] * logS

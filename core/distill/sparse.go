@@ -129,7 +129,7 @@ func (k *Kernel) SparseToken(student, teacher TopLogProbs, sampled int) (TokenRe
 	k.kt = grow(k.kt, m)
 	k.kps = grow(k.kps, m)
 	k.kpt = grow(k.kpt, m)
-	a, b := k.ks, k.kt
+	a, b := k.kt, k.ks
 	if srcName == "student" {
 		a, b = b, a
 	}
