@@ -1,5 +1,7 @@
 package rubric
 
+import "github.com/rcsd-dev/rcsd/core/source"
+
 // SchemaVersion is the version of the project's own rubric file format.
 // Files carry it as "schema_version"; older versions migrate in one place
 // (see migrate in parse code), newer ones are rejected.
@@ -97,6 +99,27 @@ type Rubric struct {
 	// Format is the format the rubric was imported from; not serialised
 	// as part of the rubric itself.
 	Format Format `json:"-"`
+	// base is the JSON path of the criteria array in the source ("$",
+	// "$.criteria", "$.rubrics"), so validation can point into the file.
+	base string
+}
+
+// criterionPath returns the source path of criterion i, and of its field
+// key when key is not empty. Rubrics built in code have no source; their
+// paths are those of the rcsd file format.
+func (r *Rubric) criterionPath(i int, key string) string {
+	base := r.base
+	if base == "" {
+		base = "$.criteria"
+	}
+	p := source.Index(base, i)
+	if key == "" {
+		return p
+	}
+	if key == "weight" && r.Format == FormatHealthBench {
+		key = "points"
+	}
+	return source.Key(p, key)
 }
 
 // Weights returns the criteria weights in order.

@@ -1,0 +1,140 @@
+package rubric
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/rcsd-dev/rcsd/core/diag"
+	"github.com/rcsd-dev/rcsd/core/source"
+)
+
+// Load reads a whole rubric file, YAML or JSON in any importable format,
+// validates and lints it, and returns the rubric (nil when it has errors
+// that make it unusable) with every diagnostic, each located at its line
+// and column in data and named by file. It is what `rcsd validate` and
+// the playground's editor run.
+//
+// JSON is recognised by its first significant byte ('{' or '['); anything
+// else is read as YAML, which is converted to JSON and imported the same
+// way, so both spellings of a rubric give the same diagnostics.
+func Load(file string, data []byte) (*Rubric, diag.List) {
+	r, dl := Parse(data)
+	if r != nil && !dl.HasErrors() {
+		dl = append(dl, Validate(r)...)
+		if !dl.HasErrors() {
+			dl = append(dl, Lint(r)...)
+		}
+	}
+	for i := range dl {
+		if dl[i].Line == 0 && dl[i].Path != "" {
+			dl[i].Line, dl[i].Column = source.Locate(data, dl[i].Path)
+		}
+	}
+	dl.WithFile(file)
+	dl.Sort()
+	if dl.HasErrors() {
+		return nil, dl
+	}
+	return r, dl
+}
+
+// Parse imports a rubric file, YAML or JSON (see Load), without
+// validating or linting it.
+func Parse(data []byte) (*Rubric, diag.List) {
+	if !utf8.Valid(data) {
+		return nil, diag.List{invalidUTF8(data, 0)}
+	}
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	if len(trimmed) == 0 || isYAMLEmpty(trimmed) {
+		return nil, diag.List{withHint(diag.Errorf(CodeEmptyInput, "", "the rubric file is empty"),
+			"write a criteria list; see docs/rubric-format.md")}
+	}
+	if trimmed[0] == '{' || trimmed[0] == '[' {
+		if json, ok := jsonOrFlowYAML(trimmed); ok {
+			return FromJSON(json)
+		}
+	}
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, diag.List{yamlDiag(err)}
+	}
+	if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
+		return nil, diag.List{withHint(diag.Errorf(CodeEmptyInput, "", "the rubric file has no value"),
+			"write a criteria list; see docs/rubric-format.md")}
+	}
+	r, dl := FromJSON(js)
+	for i := range dl {
+		// Syntax positions refer to the converted JSON, not to the file;
+		// the path (when any) locates the problem in the YAML instead.
+		if dl[i].Path != "" {
+			dl[i].Line, dl[i].Column = 0, 0
+		}
+	}
+	return r, dl
+}
+
+// jsonOrFlowYAML returns data itself when it is meant as JSON. YAML flow
+// syntax also starts with '{' or '[', so a document that is not valid
+// JSON but is valid YAML is converted; one that is neither is returned
+// as JSON so the JSON importer reports the syntax error at its position.
+func jsonOrFlowYAML(data []byte) ([]byte, bool) {
+	if validJSON(data) {
+		return data, true
+	}
+	if js, err := yaml.YAMLToJSON(data); err == nil && validJSON(js) && !bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
+		return js, true
+	}
+	return data, true
+}
+
+func validJSON(data []byte) bool {
+	var v any
+	dec := stdjson.NewDecoder(bytes.NewReader(data))
+	if dec.Decode(&v) != nil {
+		return false
+	}
+	return skipSpace(data, int(dec.InputOffset())) == len(data)
+}
+
+// isYAMLEmpty reports whether data holds only comments and document
+// markers.
+func isYAMLEmpty(data []byte) bool {
+	for _, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		if t != "" && !strings.HasPrefix(t, "#") && t != "---" && t != "..." {
+			return false
+		}
+	}
+	return true
+}
+
+func yamlDiag(err error) diag.Diagnostic {
+	d := withHint(diag.Errorf(CodeYAMLSyntax, "", "%s", yamlMessage(err)), "check indentation and quoting; JSON is also accepted")
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			d.Line, d.Column = tk.Position.Line, tk.Position.Column
+		}
+	}
+	if d.Line == 0 {
+		d.Line, d.Column = 1, 1
+	}
+	return d
+}
+
+func yamlMessage(err error) string {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		return ye.GetMessage()
+	}
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
