@@ -159,7 +159,9 @@ func (k *Kernel) Loss(seqs []DenseSequence, grad [][][]float64) (Result, error) 
 	p := k.Plan(toks, masks)
 	res := Result{ValidTokens: p.ValidTokens, Sequences: p.Sequences, DroppedSequences: p.DroppedSequences,
 		Tokens: make([][]TokenResult, len(seqs))}
-	discount := k.o.Estimator == Tinker && k.o.Discount > 0
+	// Tinker masks its advantages (and may sum them over the future), so
+	// its terms are finished per sequence.
+	discount := k.o.Estimator == Tinker
 	for s, q := range seqs {
 		out := make([]TokenResult, len(q.Tokens))
 		res.Tokens[s] = out
@@ -198,9 +200,10 @@ func (k *Kernel) Loss(seqs []DenseSequence, grad [][][]float64) (Result, error) 
 	return res, nil
 }
 
-// discountSequence applies tinker's discounted future sum to the
-// advantages of one sequence: a'_t = Σ_{u ≥ t} γ^{u−t} a_u m_u, where m
-// is the validity mask (masked positions contribute 0), then rewrites
+// discountSequence applies tinker's masking and discounted future sum to
+// the advantages of one sequence: a'_t = Σ_{u ≥ t} γ^{u−t} a_u m_u, where
+// m is the validity mask (masked positions contribute 0; γ = 0 leaves
+// a_t m_t), then rewrites
 // each term −a'_t log S(y_t) and, when grad is not nil, its gradient.
 func (k *Kernel) discountSequence(q DenseSequence, out []TokenResult, valid []bool, w []float64, grad [][][]float64, s int) error {
 	gamma := k.o.Discount

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/binary"
@@ -32,6 +33,8 @@ type Model struct {
 
 	// base[w] is the unigram-level probability P₁(w), uniform mass included.
 	base []float64
+	// byBase lists the token ids by base descending, ties by id ascending.
+	byBase []int32
 	// levels[k] for 2 ≤ k ≤ order holds the contexts of length k-1.
 	levels []level
 	// disc[k] holds the discounts D₁, D₂, D₃₊ of order k.
@@ -152,6 +155,11 @@ func Decode(data []byte) (*Model, error) {
 			m.levels[k] = buildLevel(keys, cnt, m.disc[k])
 		}
 	}
+	m.byBase = make([]int32, V)
+	for w := range m.byBase {
+		m.byBase[w] = int32(w)
+	}
+	slices.SortStableFunc(m.byBase, func(a, b int32) int { return cmp.Compare(m.base[b], m.base[a]) })
 	if r.i != len(data) {
 		return nil, fmt.Errorf("demo: model: %d trailing bytes", len(data)-r.i)
 	}

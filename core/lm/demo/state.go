@@ -110,62 +110,123 @@ func (s *State) Probs(dst []float64) []float64 {
 		dst = make([]float64, V)
 	}
 	dst = dst[:V]
+	pl := s.plan()
+	for w, b := range m.base {
+		dst[w] = pl.gb * b
+	}
+	s.terms(&pl, func(w int32, v float64) {
+		// The conversion keeps the product from fusing into an FMA, so the
+		// result is the same bit-for-bit on every architecture.
+		dst[w] = dst[w] + v
+	})
+	return dst
+}
 
-	// Contexts seen in training, highest order first.
-	var found [maxOrder + 1]int
-	var coef [maxOrder + 1]float64
+// plan is the mixture at one position: the n-gram contexts found, their
+// coefficients, and the weights of the base distribution and the cache.
+type plan struct {
+	found  [maxOrder + 1]int
+	coef   [maxOrder + 1]float64 // (1−λ) Π_{j>k} γ_j for found orders k
+	gb     float64               // (1−λ) Π γ_j, the weight of P₁
+	lambda float64               // effective cache weight (0 for an empty cache)
+}
+
+func (s *State) plan() plan {
+	m := s.m
+	var pl plan
 	g := 1.0
 	for k := len(s.hist) + 1; k >= 2; k-- {
 		var key uint64
 		for _, w := range s.hist[len(s.hist)-(k-1):] {
 			key = key<<keyBits | uint64(w)
 		}
-		found[k] = m.levels[k].find(key)
-		if found[k] >= 0 {
-			coef[k] = g
-			g = g * m.levels[k].gamma[found[k]]
+		pl.found[k] = m.levels[k].find(key)
+		if pl.found[k] >= 0 {
+			pl.coef[k] = g
+			g = g * m.levels[k].gamma[pl.found[k]]
 		}
 	}
 	scale := 1.0
-	lambda := m.cacheWeight
-	if s.n == 0 || lambda == 0 {
-		lambda = 0
-	} else {
-		scale = 1 - lambda
-	}
-	gb := scale * g
-	for w, b := range m.base {
-		dst[w] = gb * b
+	if s.n > 0 && m.cacheWeight > 0 {
+		pl.lambda = m.cacheWeight
+		scale = 1 - pl.lambda
 	}
 	for k := 2; k <= len(s.hist)+1; k++ {
-		i := found[k]
+		pl.coef[k] = scale * pl.coef[k]
+	}
+	pl.gb = scale * g
+	return pl
+}
+
+// terms calls add(w, v) for every sparse term v of P(w) beyond the base
+// term gb·P₁(w): the seen successors of each found context, lowest order
+// first, then the bigram cache, then the unigram cache. Probs and Score
+// apply them in this same order, so they agree bit for bit.
+func (s *State) terms(pl *plan, add func(w int32, v float64)) {
+	m := s.m
+	for k := 2; k <= len(s.hist)+1; k++ {
+		i := pl.found[k]
 		if i < 0 {
 			continue
 		}
 		l := &m.levels[k]
-		c := scale * coef[k]
+		c := pl.coef[k]
 		for j := l.start[i]; j < l.start[i+1]; j++ {
-			// The conversion keeps the product from fusing into an FMA, so
-			// the result is the same bit-for-bit on every architecture.
-			dst[l.ids[j]] = dst[l.ids[j]] + float64(c*l.p[j])
+			add(l.ids[j], float64(c*l.p[j]))
 		}
 	}
-	if lambda == 0 {
-		return dst
+	if pl.lambda == 0 {
+		return
 	}
 	uniShare := 1.0
 	if sc := s.big[s.last]; sc != nil && m.cacheBigram > 0 {
 		uniShare = 1 - m.cacheBigram
-		cb := lambda * m.cacheBigram / float64(sc.total)
+		cb := pl.lambda * m.cacheBigram / float64(sc.total)
 		for j, w := range sc.ids {
-			dst[w] = dst[w] + float64(cb*float64(sc.cnt[j]))
+			add(w, float64(cb*float64(sc.cnt[j])))
 		}
 	}
-	cu := lambda * uniShare / float64(s.n)
+	cu := pl.lambda * uniShare / float64(s.n)
 	for _, w := range s.distinct {
-		dst[w] = dst[w] + float64(cu*float64(s.uni[w]))
+		add(w, float64(cu*float64(s.uni[w])))
 	}
-	return dst
+}
+
+// sparse holds the probabilities of the tokens that have sparse terms at one
+// position; every other token w has probability gb·P₁(w).
+type sparse struct {
+	val     []float64 // val[w] valid where mark[w] == epoch
+	mark    []uint32
+	epoch   uint32
+	touched []int32
+}
+
+func (sp *sparse) reset(V int) {
+	if len(sp.val) != V {
+		sp.val = make([]float64, V)
+		sp.mark = make([]uint32, V)
+		sp.epoch = 0
+	}
+	sp.epoch++
+	if sp.epoch == 0 { // wrapped: clear stale marks
+		clear(sp.mark)
+		sp.epoch = 1
+	}
+	sp.touched = sp.touched[:0]
+}
+
+// fill computes the sparse probabilities at the current position.
+func (s *State) fill(sp *sparse, pl *plan) {
+	base := s.m.base
+	sp.reset(len(base))
+	s.terms(pl, func(w int32, v float64) {
+		if sp.mark[w] != sp.epoch {
+			sp.mark[w] = sp.epoch
+			sp.val[w] = pl.gb * base[w]
+			sp.touched = append(sp.touched, w)
+		}
+		sp.val[w] = sp.val[w] + v
+	})
 }
 
 // Alt is one of the most probable tokens at a position.
@@ -188,8 +249,12 @@ type Position struct {
 
 // Score scores continuation after context with teacher forcing: position t
 // gets log P(continuation[t] | context, continuation[:t]), and the cache
-// grows by each continuation token as it is consumed. It costs
-// O(len(continuation) · VocabSize()) time and one vocabulary-sized buffer.
+// grows by each continuation token as it is consumed. Its results equal
+// NextLogProbs on the growing context bit for bit, but it never builds the
+// dense distribution: a token without sparse terms has probability
+// gb·P₁(w), so the top-k come from the tokens with sparse terms and the
+// first tokens in the model's precomputed P₁ order. Each position costs
+// O(T + k) for T sparse terms, at most O(VocabSize()).
 // It returns an error if an id is outside [0, VocabSize()) or topK < 0.
 func (m *Model) Score(context, continuation []int, topK int) ([]Position, error) {
 	if err := m.checkIDs("context", context); err != nil {
@@ -208,15 +273,22 @@ func (m *Model) Score(context, continuation []int, topK int) ([]Position, error)
 	}
 	out := make([]Position, len(continuation))
 	alts := make([]Alt, len(continuation)*topK)
-	buf := make([]float64, m.VocabSize())
-	top := make([]int32, 0, topK)
+	var sp sparse
+	cand := make([]cand, 0, topK)
 	for t, id := range continuation {
-		buf = s.Probs(buf)
-		top = topIDs(top, buf, topK)
-		pos := Position{TokenID: id, Token: m.tok.vocab[id], LogProb: math.Log(buf[id])}
-		pos.Top = alts[t*topK : t*topK+len(top) : t*topK+len(top)]
-		for j, w := range top {
-			pos.Top[j] = Alt{TokenID: int(w), Token: m.tok.vocab[w], LogProb: math.Log(buf[w])}
+		pl := s.plan()
+		s.fill(&sp, &pl)
+		p := func(w int32) float64 {
+			if sp.mark[w] == sp.epoch {
+				return sp.val[w]
+			}
+			return pl.gb * m.base[w]
+		}
+		pos := Position{TokenID: id, Token: m.tok.vocab[id], LogProb: math.Log(p(int32(id)))}
+		cand = s.top(cand[:0], &sp, &pl, topK)
+		pos.Top = alts[t*topK : t*topK+len(cand) : t*topK+len(cand)]
+		for j, c := range cand {
+			pos.Top[j] = Alt{TokenID: int(c.id), Token: m.tok.vocab[c.id], LogProb: math.Log(c.p)}
 		}
 		out[t] = pos
 		s.Push(id)
@@ -224,28 +296,51 @@ func (m *Model) Score(context, continuation []int, topK int) ([]Position, error)
 	return out, nil
 }
 
-// topIDs returns in dst the ids of the k largest entries of p, largest
-// first, ties by smaller id first.
-func topIDs(dst []int32, p []float64, k int) []int32 {
-	dst = dst[:0]
+type cand struct {
+	id int32
+	p  float64
+}
+
+// better orders candidates by probability descending, then id ascending.
+func better(a, b cand) bool { return a.p > b.p || a.p == b.p && a.id < b.id }
+
+// top returns in dst the k most probable tokens at the current position:
+// the best of the tokens with sparse terms and of the first k others in
+// P₁ order (ties by id), which among themselves are ordered as gb·P₁.
+func (s *State) top(dst []cand, sp *sparse, pl *plan, k int) []cand {
 	if k == 0 {
 		return dst
 	}
-	for w, v := range p {
-		if len(dst) == k && v <= p[dst[k-1]] {
-			// Ids grow, so an equal value never beats an entry already held.
+	for _, w := range sp.touched {
+		dst = insertCand(dst, cand{w, sp.val[w]}, k)
+	}
+	n := 0
+	for _, w := range s.m.byBase {
+		if n == k {
+			break
+		}
+		if sp.mark[w] == sp.epoch {
 			continue
 		}
-		// Insert w after every held entry with a value ≥ v.
-		i := len(dst)
-		for i > 0 && p[dst[i-1]] < v {
-			i--
-		}
-		if len(dst) < k {
-			dst = append(dst, 0)
-		}
-		copy(dst[i+1:], dst[i:len(dst)-1])
-		dst[i] = int32(w)
+		n++
+		dst = insertCand(dst, cand{w, pl.gb * s.m.base[w]}, k)
 	}
+	return dst
+}
+
+// insertCand inserts c into dst, sorted by better, keeping at most k.
+func insertCand(dst []cand, c cand, k int) []cand {
+	if len(dst) == k && !better(c, dst[k-1]) {
+		return dst
+	}
+	i := len(dst)
+	for i > 0 && better(c, dst[i-1]) {
+		i--
+	}
+	if len(dst) < k {
+		dst = append(dst, cand{})
+	}
+	copy(dst[i+1:], dst[i:len(dst)-1])
+	dst[i] = c
 	return dst
 }
