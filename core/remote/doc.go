@@ -1,0 +1,13 @@
+// Package remote is an OpenAI-compatible chat-completions client: the
+// grader behind the LLM judge, reachable on vLLM, SGLang, Ollama or a
+// hosted API.
+//
+// It is the only package under core that does network I/O, and it never
+// reads the environment: the host passes the base URL, model and API key
+// in a Client. The key is sent only in the Authorization header; it is
+// never logged and never appears in an error string (any echo of it in a
+// server reply is redacted).
+//
+// Retries are bounded and exponential with jitter; a Limiter shared by all
+// the requests of a run bounds how many are in flight at once.
+package remote
