@@ -1,0 +1,250 @@
+package config
+
+import (
+	"bytes"
+	"encoding"
+	stdjson "encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/rcsd-dev/rcsd/core/diag"
+	"github.com/rcsd-dev/rcsd/core/source"
+)
+
+// Diagnostic codes of config files (docs/diagnostics.md, ## Config).
+const (
+	CodeSyntax         = "config-syntax"
+	CodeEmpty          = "config-empty"
+	CodeUnknownField   = "unknown-field"
+	CodeWrongType      = "wrong-type"
+	CodeMissingVersion = "missing-schema-version"
+	CodeBadVersion     = "unsupported-schema-version"
+	CodeBadValue       = "bad-value"
+	CodeMissingValue   = "missing-value"
+)
+
+// Parse reads a config file, YAML or JSON, and reports every problem at
+// once: syntax, unknown fields (with a "did you mean" hint), wrong types,
+// the schema version and values out of their domain, each located at its
+// line and column and JSON path. The config is nil when there is an error.
+func Parse(file string, data []byte) (*Config, diag.List) {
+	c, dl := parse(data)
+	for i := range dl {
+		if dl[i].Line == 0 && dl[i].Path != "" {
+			dl[i].Line, dl[i].Column = source.Locate(data, dl[i].Path)
+		}
+	}
+	dl.WithFile(file)
+	dl.Sort()
+	if dl.HasErrors() {
+		return nil, dl
+	}
+	return c, dl
+}
+
+func parse(data []byte) (*Config, diag.List) {
+	if !utf8.Valid(data) {
+		return nil, diag.List{diag.Errorf(CodeSyntax, "", "the config file is not valid UTF-8")}
+	}
+	js, d := toJSON(data)
+	if d != nil {
+		return nil, diag.List{*d}
+	}
+	dec := stdjson.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, diag.List{diag.Errorf(CodeSyntax, "", "%v", err)}
+	}
+	top, ok := v.(map[string]any)
+	if !ok {
+		return nil, diag.List{withHint(diag.Errorf(CodeWrongType, source.Root, "a config file is an object, not %s", kindOf(v)), "start with schema_version: 1")}
+	}
+	var dl diag.List
+	ver, ok := top["schema_version"]
+	switch n, isNum := ver.(stdjson.Number); {
+	case !ok:
+		dl = append(dl, withHint(diag.Errorf(CodeMissingVersion, source.Root, "the config file has no schema_version"), fmt.Sprintf("add schema_version: %d", SchemaVersion)))
+	case !isNum:
+		dl = append(dl, diag.Errorf(CodeWrongType, "$.schema_version", "schema_version must be an integer, not %s", kindOf(ver)))
+	default:
+		if iv, err := strconv.Atoi(n.String()); err != nil || iv < 1 {
+			dl = append(dl, diag.Errorf(CodeBadVersion, "$.schema_version", "schema_version %s does not exist; versions start at 1", n))
+		} else if iv > SchemaVersion {
+			dl = append(dl, withHint(diag.Errorf(CodeBadVersion, "$.schema_version", "schema_version %d is newer than this rcsd reads (%d)", iv, SchemaVersion), "upgrade rcsd"))
+		}
+	}
+	dl = append(dl, checkShape(v, reflect.TypeOf(Config{}), source.Root)...)
+	if dl.HasErrors() {
+		return nil, dl
+	}
+	var c Config
+	if err := stdjson.Unmarshal(js, &c); err != nil { // checkShape found every type error
+		return nil, diag.List{diag.Errorf(CodeWrongType, "", "%v", err)}
+	}
+	migrate(&c)
+	return &c, c.validate()
+}
+
+// migrate upgrades an older schema version in place; version 1 is the
+// only one so far.
+func migrate(c *Config) { c.SchemaVersion = SchemaVersion }
+
+// toJSON returns data as JSON: JSON as it is, YAML converted.
+func toJSON(data []byte) ([]byte, *diag.Diagnostic) {
+	t := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	if len(t) == 0 {
+		d := withHint(diag.Errorf(CodeEmpty, "", "the config file is empty"), "start with schema_version: 1")
+		return nil, &d
+	}
+	if (t[0] == '{' || t[0] == '[') && stdjson.Valid(t) {
+		return t, nil
+	}
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		msg := err.Error()
+		d := diag.Errorf(CodeSyntax, "", "%s", msg)
+		var ye yaml.Error
+		if errors.As(err, &ye) {
+			d.Message = ye.GetMessage()
+			if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+				d.Line, d.Column = tk.Position.Line, tk.Position.Column
+			}
+		}
+		return nil, &d
+	}
+	if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
+		d := withHint(diag.Errorf(CodeEmpty, "", "the config file has no value"), "start with schema_version: 1")
+		return nil, &d
+	}
+	return js, nil
+}
+
+var textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+
+// checkShape compares a decoded JSON value with the Go type it will be
+// decoded into, reporting unknown fields and wrong types with their
+// paths, so that a config with several mistakes gets them all at once.
+func checkShape(v any, t reflect.Type, p string) diag.List {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v == nil {
+		return nil // null leaves the zero value
+	}
+	if reflect.PointerTo(t).Implements(textUnmarshaler) {
+		s, ok := v.(string)
+		if !ok {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be a string, not %s", kindOf(v))}
+		}
+		if err := reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+			return diag.List{diag.Errorf(CodeBadValue, p, "%q: %v", s, err)}
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be an object, not %s", kindOf(v))}
+		}
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			fields[name] = f.Type
+			names = append(names, name)
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var dl diag.List
+		for _, k := range keys {
+			ft, ok := fields[k]
+			if !ok {
+				dl = append(dl, withHint(diag.Errorf(CodeUnknownField, source.Key(p, k), "unknown field %q", k), hint(k, names)))
+				continue
+			}
+			if p == source.Root && k == "schema_version" {
+				continue // checked with its own codes
+			}
+			dl = append(dl, checkShape(m[k], ft, source.Key(p, k))...)
+		}
+		return dl
+	case reflect.Slice:
+		a, ok := v.([]any)
+		if !ok {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be an array, not %s", kindOf(v))}
+		}
+		var dl diag.List
+		for i, e := range a {
+			dl = append(dl, checkShape(e, t.Elem(), source.Index(p, i))...)
+		}
+		return dl
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be a string, not %s", kindOf(v))}
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be true or false, not %s", kindOf(v))}
+		}
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		n, ok := v.(stdjson.Number)
+		if !ok {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be an integer, not %s", kindOf(v))}
+		}
+		if _, err := strconv.ParseInt(n.String(), 10, t.Bits()); err != nil {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be an integer, not %s", n)}
+		}
+	case reflect.Uint32, reflect.Uint, reflect.Uint64:
+		n, ok := v.(stdjson.Number)
+		if !ok {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be a non-negative integer, not %s", kindOf(v))}
+		}
+		if _, err := strconv.ParseUint(n.String(), 10, t.Bits()); err != nil {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be an integer in [0, %d], not %s", uint64(1)<<t.Bits()-1, n)}
+		}
+	case reflect.Float64:
+		if _, ok := v.(stdjson.Number); !ok {
+			return diag.List{diag.Errorf(CodeWrongType, p, "must be a number, not %s", kindOf(v))}
+		}
+	}
+	return nil
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case stdjson.Number:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func withHint(d diag.Diagnostic, h string) diag.Diagnostic {
+	d.Hint = h
+	return d
+}
