@@ -19,7 +19,7 @@ type ValidateRequest struct {
 	// Content is the whole input: a rubric file (YAML or JSON, any
 	// importable format) or an items file (JSONL).
 	Content string `json:"content"`
-	// Kind is "rubric", "items" or "" to detect it.
+	// Kind is "rubric", "items", "config" or "" to detect it.
 	Kind string `json:"kind,omitempty"`
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,9 +162,11 @@ func Validate(req ValidateRequest) ValidateResponse {
 		}
 	case "items":
 		resp.Diagnostics, resp.Records = validateItems(req.File, req.Content)
+	case "config":
+		_, resp.Diagnostics = config.Parse(req.File, []byte(req.Content))
 	default:
 		resp.Diagnostics = diag.List{{Severity: diag.Error, Code: "unknown-kind", File: req.File,
-			Message: fmt.Sprintf("unknown input kind %q (want rubric or items)", kind)}}
+			Message: fmt.Sprintf("unknown input kind %q (want rubric, items or config)", kind)}}
 	}
 	if resp.Diagnostics == nil {
 		resp.Diagnostics = diag.List{}
@@ -182,6 +185,9 @@ func detectKind(file, content string) string {
 	if strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml") {
 		return "rubric"
 	}
+	if configKeys.MatchString(content) && !criteriaKey.MatchString(content) {
+		return "config"
+	}
 	first := strings.TrimSpace(content)
 	if i := strings.IndexByte(first, '\n'); i >= 0 {
 		first = strings.TrimSpace(first[:i])
@@ -198,6 +204,13 @@ func detectKind(file, content string) string {
 	}
 	return "rubric"
 }
+
+// configKeys matches a top-level key only config files have; criteriaKey
+// a key only rubrics have.
+var (
+	configKeys  = regexp.MustCompile(`(?m)^(?:(?:judge|scoring|concurrency):|\{?\s*"(?:judge|scoring|concurrency)"\s*:)`)
+	criteriaKey = regexp.MustCompile(`(?m)^\s*(?:criteria:|"criteria"\s*:|\{?\s*"criteria"\s*:)|"(?:criterion|rubrics|description)"\s*:`)
+)
 
 // validateItems parses every record of a JSONL file and lints each inline
 // rubric (a shared rubric pointer is linted once).

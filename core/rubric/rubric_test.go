@@ -144,8 +144,14 @@ func TestLintCodes(t *testing.T) {
 		{"no negative", func(c []rubric.Criterion) []rubric.Criterion { c[2].Weight = 0; c[2].Category = ""; return c }, rubric.CodeNoNegative},
 		{"no positive", func(c []rubric.Criterion) []rubric.Criterion { c[0].Weight, c[1].Weight = 0, 0; return c }, rubric.CodeNoPositiveWeight},
 		{"weight range", func(c []rubric.Criterion) []rubric.Criterion { c[0].Weight = 11; return c }, rubric.CodeWeightRange},
-		{"generic", func(c []rubric.Criterion) []rubric.Criterion { c[1].Description = "The response is accurate and helpful."; return c }, rubric.CodeGenericCriterion},
-		{"duplicate", func(c []rubric.Criterion) []rubric.Criterion { c[1].Description = " states that the light reactions take place in the THYLAKOID membranes"; return c }, rubric.CodeDuplicateCrit},
+		{"generic", func(c []rubric.Criterion) []rubric.Criterion {
+			c[1].Description = "The response is accurate and helpful."
+			return c
+		}, rubric.CodeGenericCriterion},
+		{"duplicate", func(c []rubric.Criterion) []rubric.Criterion {
+			c[1].Description = " states that the light reactions take place in the THYLAKOID membranes"
+			return c
+		}, rubric.CodeDuplicateCrit},
 		{"near duplicate", func(c []rubric.Criterion) []rubric.Criterion {
 			c[1].Description = "States that the light reactions take place within the thylakoid membranes."
 			return c
