@@ -16,12 +16,14 @@ build: ## build the rcsd CLI into bin/
 	$(GO) build -trimpath -o $(RCSD) ./cmd/rcsd
 
 demo: build ## judge and score the bundled examples offline and print per-criterion feedback
-	@echo "== rcsd validate: the example rubrics and items =="
-	@$(RCSD) validate -q examples/rubrics/* examples/*.jsonl
+	@echo "== rcsd validate: the example rubrics, items and config =="
+	@$(RCSD) validate -q examples/rubrics/* examples/science.jsonl examples/medical.jsonl examples/math.jsonl examples/eval-config.yaml
 	@for f in examples/science.jsonl examples/medical.jsonl examples/math.jsonl; do \
 		echo; echo "== rcsd eval --format text $$f =="; \
 		$(RCSD) eval --format text --no-progress $$f || exit $$?; \
 	done
+	@echo; echo "== rcsd eval --format text --rubric examples/rubrics/answer-format.yaml examples/items-shared-rubric.jsonl =="
+	@$(RCSD) eval --format text --no-progress --rubric examples/rubrics/answer-format.yaml examples/items-shared-rubric.jsonl
 
 test: lint check-imports test-go test-wasm ## run every test (what CI runs)
 

@@ -3,6 +3,7 @@ package eval
 import (
 	"github.com/rcsd-dev/rcsd/core/judge"
 	"github.com/rcsd-dev/rcsd/core/rubric"
+	"github.com/rcsd-dev/rcsd/core/score"
 )
 
 // Message is one chat turn of a prompt.
@@ -48,6 +49,13 @@ type Result struct {
 	// group (only when the item has several responses).
 	Advantage *float64 `json:"advantage,omitempty"`
 	// Unjudged counts criteria with no verdict; they count as not met.
-	Unjudged      int    `json:"unjudged,omitempty"`
-	EngineVersion string `json:"engine_version"`
+	Unjudged int `json:"unjudged,omitempty"`
+	// Note says why Score is nil.
+	Note string `json:"note,omitempty"`
+	// Metrics are the example's named values in the order simple-evals
+	// records them (overall_score, example tags, rubric tags), which the
+	// summary's bootstrap follows to stay NumPy-identical. Not serialised:
+	// TagScores carries the same values.
+	Metrics       []score.Metric `json:"-"`
+	EngineVersion string         `json:"engine_version"`
 }

@@ -16,6 +16,11 @@ func lastBoxed(s string) (start, end int, ok bool) {
 	if first < 0 {
 		return 0, 0, false
 	}
+	// Start at the run of backslashes before it, so that "\\boxed" (an
+	// escaped backslash, then text) is read as it is everywhere else.
+	for first > 0 && s[first-1] == '\\' {
+		first--
+	}
 	// stack holds open braces: the content start, negated minus one for
 	// a brace that opens a box.
 	var buf [32]int

@@ -289,8 +289,8 @@ func timesTen(s string, i int) (int, float64, bool) {
 	if err != nil {
 		return i, 0, false
 	}
-	d = skipSpaces(s, d)
 	if braced {
+		d = skipSpaces(s, d)
 		if d >= len(s) || s[d] != '}' {
 			return i, 0, false
 		}
@@ -337,7 +337,9 @@ func unitScan(s string, i int) (string, int) {
 	if k == j {
 		return "", i
 	}
-	if k < len(s) && isWordByte(s[k]) {
+	// "cm2", or the first part of a compound unit ("m/s", "mg/dL", "m^2"),
+	// which alone would be the wrong unit.
+	if k < len(s) && (isWordByte(s[k]) || s[k] == '/' || s[k] == '^') {
 		return "", i
 	}
 	if _, ok := lookupUnit(s[j:k]); ok {
@@ -363,7 +365,9 @@ func parseQuantity(s string) (quantity, bool) {
 	rest := strings.TrimSpace(s[k:])
 	if rest != "" {
 		// An unknown unit word: keep it so that equal units still compare.
-		if u == "" && isPlainUnitWord(rest) {
+		// It must stand apart from the number: "2x", "2^10" and "5/x" are
+		// expressions, which as "2 (unit x)" would equal 2.
+		if u == "" && isPlainUnitWord(rest) && (s[k] == ' ' || s[k] == '\t') {
 			return quantity{v: v, unit: rest}, true
 		}
 		return quantity{}, false
@@ -377,7 +381,7 @@ func isPlainUnitWord(s string) bool {
 			return false
 		}
 	}
-	return s != "" && !isDigit(s[0])
+	return s != "" && (s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z')
 }
 
 var mathStripper = strings.NewReplacer("$", "", `\left`, "", `\right`, "", `\displaystyle`, "", `\,`, " ", `\;`, " ", `\!`, "", `\ `, " ", "~", " ")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,7 +120,7 @@ const (
 type compiledCheck struct {
 	kind  rubric.CheckKind
 	terms []termMatcher
-	re    *regexp.Regexp
+	re    fastRegex
 	// boxed, number
 	want     quantity
 	wantNum  bool
@@ -184,7 +183,7 @@ func compileCheck(ch *rubric.Check) (compiledCheck, error) {
 		if ch.Pattern == "" {
 			return cc, errors.New("regex check has no pattern")
 		}
-		re, err := regexp.Compile(ch.Pattern)
+		re, err := compileRegex(ch.Pattern)
 		if err != nil {
 			return cc, fmt.Errorf("bad regex: %v", err)
 		}
@@ -357,11 +356,11 @@ func (ck *compiledCheck) eval(st *evalState) checkResult {
 		}
 		return checkResult{ok: true, expl: "none: no forbidden term found"}
 	case rubric.CheckRegex:
-		loc := ck.re.FindStringIndex(st.resp)
+		loc := ck.re.find(st)
 		if loc == nil {
-			return checkResult{expl: "regex /" + ck.re.String() + "/: no match"}
+			return checkResult{expl: "regex /" + ck.re.re.String() + "/: no match"}
 		}
-		return checkResult{ok: true, hasEv: true, start: loc[0], end: loc[1], expl: "regex /" + ck.re.String() + "/: matched at byte " + strconv.Itoa(loc[0])}
+		return checkResult{ok: true, hasEv: true, start: loc[0], end: loc[1], expl: "regex /" + ck.re.re.String() + "/: matched at byte " + strconv.Itoa(loc[0])}
 	case rubric.CheckBoxed:
 		s, e, ok := lastBoxed(st.resp)
 		if !ok {

@@ -162,7 +162,7 @@ func newTermMatcher(term string) (termMatcher, bool) {
 func (m *termMatcher) find(t []byte, from int) (int, int) {
 	p0 := m.parts[0]
 	for from <= len(t) {
-		k := bytes.Index(t[from:], p0)
+		k := indexBytes(t[from:], p0)
 		if k < 0 {
 			return -1, -1
 		}
@@ -204,3 +204,5 @@ func (m *termMatcher) find(t []byte, from int) (int, int) {
 	}
 	return -1, -1
 }
+
+func indexBytes(s, sep []byte) int { return bytes.Index(s, sep) }

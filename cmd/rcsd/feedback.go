@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/rcsd-dev/rcsd/core/eval"
+	"github.com/rcsd-dev/rcsd/core/judge"
+	"github.com/rcsd-dev/rcsd/core/rubric"
+)
+
+// writeFeedback renders an item's results for a person: per response its
+// score and advantage, then one line per criterion with a mark, the
+// weight, the judge and the evidence.
+//
+//	✓ met (positive criterion)   ✗ not met   ⚠ pitfall present   · pitfall avoided   ? unjudged
+func writeFeedback(buf *[]byte, it *eval.Item, rs []eval.Result) {
+	var b strings.Builder
+	prompt := ""
+	if len(it.Prompt) > 0 {
+		prompt = it.Prompt[len(it.Prompt)-1].Content
+	}
+	fmt.Fprintf(&b, "━━ %s: %s\n", it.ID, clip(oneLine(prompt), 90))
+	for _, r := range rs {
+		fmt.Fprintf(&b, "  response %d: score %s", r.ResponseIndex+1, fmtScore(r.Score))
+		if r.Advantage != nil {
+			fmt.Fprintf(&b, "   GRPO advantage %+.3f", *r.Advantage)
+		}
+		if r.Unjudged > 0 {
+			fmt.Fprintf(&b, "   (%d unjudged)", r.Unjudged)
+		}
+		b.WriteString("\n")
+		if r.ResponseIndex < len(it.Responses) {
+			fmt.Fprintf(&b, "    %q\n", clip(oneLine(it.Responses[r.ResponseIndex]), 100))
+		}
+		for k, v := range r.Criteria {
+			var c rubric.Criterion
+			if k < len(it.Rubric.Criteria) {
+				c = it.Rubric.Criteria[k]
+			}
+			fmt.Fprintf(&b, "    %s %+5.4g  %-22s %s\n", mark(c, v), c.Weight, clip(c.Description, 60)+strings.Repeat(" ", max(0, 60-utf8.RuneCountInString(clip(c.Description, 60)))), judgeNote(v))
+			if v.Evidence != nil && v.Evidence.Text != "" {
+				fmt.Fprintf(&b, "             evidence: %q\n", clip(oneLine(v.Evidence.Text), 80))
+			}
+			if v.Error != "" {
+				fmt.Fprintf(&b, "             error: %s\n", v.Error)
+			}
+		}
+	}
+	b.WriteString("\n")
+	*buf = append(*buf, b.String()...)
+}
+
+func mark(c rubric.Criterion, v judge.Verdict) string {
+	neg := c.Weight < 0 || c.Polarity == rubric.Negative
+	switch {
+	case v.Met == nil:
+		return "?"
+	case *v.Met && neg:
+		return "⚠"
+	case *v.Met:
+		return "✓"
+	case neg:
+		return "·"
+	default:
+		return "✗"
+	}
+}
+
+func judgeNote(v judge.Verdict) string {
+	s := string(v.Judge)
+	if v.Confidence != nil {
+		s += fmt.Sprintf(" (conf %.2f)", *v.Confidence)
+	}
+	return s
+}
+
+func fmtScore(s *float64) string {
+	if s == nil {
+		return "undefined"
+	}
+	return fmt.Sprintf("%.3f", *s)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// clip shortens s to n runes with an ellipsis.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

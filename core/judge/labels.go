@@ -1,0 +1,42 @@
+package judge
+
+import (
+	"context"
+	"strconv"
+)
+
+// Labels is the judge that reads verdicts supplied with the item
+// (Input.Labels, one entry per criterion in rubric order). A nil entry,
+// or a nil Labels slice, leaves the criterion unjudged with Error
+// "no label for criterion". Labels of the wrong length are not aligned
+// with the criteria, so every criterion gets an error saying so rather
+// than a guess.
+type Labels struct{}
+
+// Judge returns the supplied labels as verdicts.
+func (Labels) Judge(_ context.Context, in *Input) []Verdict {
+	if in == nil || in.Rubric == nil {
+		return nil
+	}
+	crit := in.Rubric.Criteria
+	out := make([]Verdict, len(crit))
+	aligned := in.Labels == nil || len(in.Labels) == len(crit)
+	for i := range crit {
+		v := &out[i]
+		v.ID, v.Judge = crit[i].ID, KindLabels
+		switch {
+		case !aligned:
+			v.Error = misalignedLabels(len(in.Labels), len(crit))
+		case in.Labels == nil || in.Labels[i] == nil:
+			v.Error = "no label for criterion"
+		default:
+			v.Met = Bool(*in.Labels[i])
+			v.Explanation = "label supplied with the item"
+		}
+	}
+	return out
+}
+
+func misalignedLabels(nl, nc int) string {
+	return "labels not aligned with criteria: " + strconv.Itoa(nl) + " labels for " + strconv.Itoa(nc) + " criteria"
+}
