@@ -182,11 +182,11 @@ func detectKind(file, content string) string {
 	if strings.HasSuffix(file, ".jsonl") || strings.HasSuffix(file, ".ndjson") {
 		return "items"
 	}
-	if strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml") {
-		return "rubric"
-	}
 	if configKeys.MatchString(content) && !criteriaKey.MatchString(content) {
 		return "config"
+	}
+	if strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml") {
+		return "rubric"
 	}
 	first := strings.TrimSpace(content)
 	if i := strings.IndexByte(first, '\n'); i >= 0 {
