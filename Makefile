@@ -47,7 +47,7 @@ check-imports: ## the core knows no process: no os, flag, log or syscall/js unde
 
 bench: ## benchmarks: Go micro-benchmarks, then the side-by-side scripts under bench/
 	$(GO) test -run '^$$' -bench . -benchmem ./core/...
-	@echo "side-by-side against Python / PyTorch: bench/*/run.sh (see bench/README.md)"
+	@echo "side-by-side against Python: bench/ingest/run.sh and bench/rules/run.sh (see bench/README.md)"
 
 fuzz: ## short runs of every fuzz target (FUZZTIME=10s each)
 	@for pkg in $$($(GO) list ./...); do \

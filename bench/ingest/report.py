@@ -5,8 +5,10 @@ HealthBench results agree.
   report.py table RUNS.tsv
       RUNS.tsv rows: tool cores items wall_seconds cpu_seconds peak_rss_kib input_bytes
       Prints wall and CPU (user+sys) seconds, items/s and MB/s (10^6 bytes
-      of input per wall second) and the wall-time speed-up against the
-      python row of the same item count.
+      of input per wall second), the speed-up against the python row of
+      the same item count in wall time and (cpu) in CPU seconds, and for
+      rows on several cores the wall-time speed-up over the same tool's
+      one-core row ("vs 1 core"; 2.00x on two cores is linear scaling).
 
   report.py compare BASE_SUMMARY BASE_OUT OTHER_SUMMARY OTHER_OUT [--tol 1e-9]
       Reads "overall_score" from both summaries (top level, or nested in
@@ -27,14 +29,18 @@ def table(path):
             if line.strip():
                 t, c, n, s, cpu, rss, b = line.split("\t")
                 rows.append((t, int(c), int(n), float(s), float(cpu), int(rss), int(b)))
-    base = {r[2]: r[3] for r in rows if r[0] == "python"}
-    hdr = ("tool", "cores", "items", "MB in", "wall s", "cpu s", "items/s", "MB/s", "vs python", "peak RSS")
-    print("%-8s %5s %8s %8s %8s %8s %9s %7s %9s %12s" % hdr)
+    base = {r[2]: (r[3], r[4]) for r in rows if r[0] == "python"}
+    one = {(r[0], r[2]): r[3] for r in rows if r[1] == 1}
+    hdr = ("tool", "cores", "items", "MB in", "wall s", "cpu s", "items/s", "MB/s",
+           "vs python", "(cpu)", "vs 1 core", "peak RSS")
+    print("%-8s %5s %8s %8s %8s %8s %9s %7s %9s %7s %9s %12s" % hdr)
     for t, c, n, s, cpu, rss, b in rows:
-        ratio = "%.2fx" % (base[n] / s) if n in base and s > 0 else "-"
+        ratio = "%.2fx" % (base[n][0] / s) if n in base and s > 0 else "-"
+        cratio = "%.2fx" % (base[n][1] / cpu) if n in base and cpu > 0 else "-"
+        scale = "%.2fx" % (one[(t, n)] / s) if c > 1 and (t, n) in one and s > 0 else "-"
         print(
-            "%-8s %5d %8d %8.1f %8.2f %8.2f %9.0f %7.1f %9s %8.1f MiB"
-            % (t, c, n, b / 1e6, s, cpu, n / s, b / 1e6 / s, ratio, rss / 1024.0)
+            "%-8s %5d %8d %8.1f %8.2f %8.2f %9.0f %7.1f %9s %7s %9s %8.1f MiB"
+            % (t, c, n, b / 1e6, s, cpu, n / s, b / 1e6 / s, ratio, cratio, scale, rss / 1024.0)
         )
 
 

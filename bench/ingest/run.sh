@@ -3,13 +3,18 @@
 # scoring written plainly in Python (bench/ingest/score.py).
 #
 # Usage: bench/ingest/run.sh [N]        (N items, default 100000)
-# Env:   PY=/usr/bin/python3  SMALL=10000  REPS=1  SEED=20260601  RCSD=prebuilt binary
+# Env:   PY=/usr/bin/python3  SMALL=10000  REPS=3  SEED=20260601  RCSD=prebuilt binary
+#        BOOTSTRAP=0 (rcsd --bootstrap: 0 = off, as in score.py, which has no
+#        bootstrap std; 1000 is rcsd's default and costs far more than the
+#        scoring itself)
 #
 # Generates bench/out/items.jsonl (N rows, 12 criteria, labels given; reused
 # when N and SEED match), times each tool REPS times (best kept) on a warm
 # page cache: Python pinned to core 0, rcsd pinned to core 0 with
 # GOMAXPROCS=1, then rcsd on cores 0,1 with GOMAXPROCS=2. Peak RSS is also
 # measured on the first SMALL rows, to show memory does not grow with N.
+# rcsd runs with -q --no-progress --overwrite (--overwrite: rcsd refuses to
+# write over an earlier run's -o file, so repetitions 2.. would fail).
 # Exits non-zero when the tools' scores differ by more than 1e-9.
 # Wall time is the headline; user+sys CPU seconds are shown too, because
 # on a busy machine they are the steadier measure of one core's work.
@@ -17,7 +22,8 @@ set -euo pipefail
 
 N=${1:-100000}
 SMALL=${SMALL:-10000}
-REPS=${REPS:-1}
+REPS=${REPS:-3}
+BOOTSTRAP=${BOOTSTRAP:-0}
 SEED=${SEED:-20260601}
 PY=${PY:-/usr/bin/python3}
 [ -x "$PY" ] || PY=$(command -v python3)
@@ -102,7 +108,8 @@ rcsd_eval() { # CORES INPUT SUFFIX
 	local n=$N
 	[ "$in" = "$SMALLITEMS" ] && n=$SMALL
 	measure rcsd "$cores" "$n" "$in" -- taskset -c "$cpus" env GOMAXPROCS="$cores" \
-		"$OUT/rcsd" eval --judge labels --scoring healthbench \
+		"$OUT/rcsd" eval --judge labels --scoring healthbench --bootstrap "$BOOTSTRAP" \
+		-q --no-progress --overwrite \
 		-o "$OUT/go$sfx.jsonl" --summary "$OUT/summary$sfx.json" "$in"
 }
 ncpu=$(nproc)
