@@ -165,6 +165,7 @@ type evalRun struct {
 	sum     *eval.Summary
 	lowest  *report.LowestK
 	done    map[uint64]bool // resume: ids already in the output
+	claimed map[uint64]bool // resume: done ids an input record has matched
 	seen    map[uint64]string
 	seed    maphash.Seed
 	skipped int
@@ -329,8 +330,9 @@ func (r *evalRun) evalFile(parent context.Context, file string, out *output) int
 	todo := make(chan *chunk, o.concurrency)
 	doneCh := make(chan *chunk, o.concurrency)
 	var readErr error
+	readerDone := make(chan struct{})
 	go func() { // reader
-		defer close(todo)
+		defer func() { close(readerDone); close(todo) }()
 		seq := 0
 		for ctx.Err() == nil {
 			c := &chunk{seq: seq}
@@ -372,7 +374,19 @@ func (r *evalRun) evalFile(parent context.Context, file string, out *output) int
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c := range todo {
+			for {
+				// Stop on cancellation without waiting for the reader: it
+				// may be blocked on input that never comes (a terminal, an
+				// idle pipe), and a stopped run writes nothing more.
+				var c *chunk
+				select {
+				case c = <-todo:
+				case <-ctx.Done():
+					return
+				}
+				if c == nil {
+					return
+				}
 				r.work(ctx, name, c)
 				doneCh <- c
 			}
@@ -416,13 +430,17 @@ func (r *evalRun) evalFile(parent context.Context, file string, out *output) int
 		}
 	}
 	bar.done()
-	if readErr != nil {
-		fmt.Fprintf(r.stderr, "rcsd eval: reading %s: %v\n", name, readErr)
-		return exitFailure
-	}
 	if parent.Err() != nil {
 		fmt.Fprintf(r.stderr, "rcsd eval: interrupted; every record written is complete; rerun with --resume to continue\n")
 		return exitInterrupted
+	}
+	select {
+	case <-readerDone: // readErr is safe to read
+		if readErr != nil {
+			fmt.Fprintf(r.stderr, "rcsd eval: reading %s: %v\n", name, readErr)
+			return exitFailure
+		}
+	default: // stopped early (--strict, a write error); the reader may still be blocked
 	}
 	return status
 }
@@ -478,7 +496,21 @@ func (r *evalRun) write(file string, c *chunk, out *output) int {
 	for i := range c.outs {
 		lo := &c.outs[i]
 		if lo.resumed {
-			r.resumed++
+			h := r.hash(lo.id)
+			if !r.claimed[h] {
+				r.claimed[h] = true
+				r.resumed++
+				continue
+			}
+			// A second input record with a done id: the duplicate an
+			// uninterrupted run reports.
+			r.diagOut.print(diag.List{dupDiag(file, c.lineNos[i], lo.id)})
+			r.skipped++
+			status = exitBadInput
+			if r.opts.strict {
+				fmt.Fprintf(r.stderr, "rcsd eval: stopping at %s:%d (--strict)\n", file, c.lineNos[i])
+				return status
+			}
 			continue
 		}
 		r.diagOut.print(lo.res.Diagnostics)
@@ -494,12 +526,11 @@ func (r *evalRun) write(file string, c *chunk, out *output) int {
 		}
 		h := r.hash(it.ID)
 		if prev, dup := r.seen[h]; dup && prev == it.ID {
-			r.diagOut.print(diag.List{{Severity: diag.Error, Code: "duplicate-id", File: file, Line: c.lineNos[i], Path: "$.id",
-				Message: fmt.Sprintf("the id %q was already used by an earlier record; this record is skipped", it.ID),
-				Hint:    "ids must be unique so results can be joined and resumed"}})
+			r.diagOut.print(diag.List{dupDiag(file, c.lineNos[i], it.ID)})
 			r.skipped++
 			status = exitBadInput
 			if r.opts.strict {
+				fmt.Fprintf(r.stderr, "rcsd eval: stopping at %s:%d (--strict)\n", file, c.lineNos[i])
 				return status
 			}
 			continue
@@ -518,6 +549,12 @@ func (r *evalRun) write(file string, c *chunk, out *output) int {
 		return exitFailure
 	}
 	return status
+}
+
+func dupDiag(file string, line int, id string) diag.Diagnostic {
+	return diag.Diagnostic{Severity: diag.Error, Code: "duplicate-id", File: file, Line: line, Path: "$.id",
+		Message: fmt.Sprintf("the id %q was already used by an earlier record; this record is skipped", id),
+		Hint:    "ids must be unique so results can be joined and resumed"}
 }
 
 func (r *evalRun) offerLowest(it *eval.Item, rs []eval.Result) {
@@ -614,8 +651,9 @@ func (r *evalRun) openOutput() (*output, int) {
 // output, and nothing is touched.
 func (r *evalRun) loadResume(f *os.File) error {
 	r.done = map[uint64]bool{}
+	r.claimed = map[uint64]bool{}
 	br := bufio.NewReaderSize(f, 1<<20)
-	var good int64
+	var good, groupStart int64 // groupStart: offset of the last item's first record
 	lineNo := 0
 	var group []eval.Result
 	flush := func() {
@@ -634,6 +672,7 @@ func (r *evalRun) loadResume(f *os.File) error {
 			}
 			if len(group) > 0 && group[0].ID != res.ID {
 				flush()
+				groupStart = good
 			}
 			group = append(group, res)
 			r.done[r.hash(res.ID)] = true
@@ -641,6 +680,17 @@ func (r *evalRun) loadResume(f *os.File) error {
 			good += int64(len(line))
 		} else if len(line) > 0 {
 			fmt.Fprintf(r.stderr, "rcsd eval: --resume: cut a partial record at the end of %s (line %d)\n", r.opts.out, lineNo+1)
+			if len(group) > 0 {
+				// The cut write may have ended inside the last item's
+				// records (one per response): cut them too, so that item
+				// is judged again whole rather than left incomplete.
+				fmt.Fprintf(r.stderr, "rcsd eval: --resume: cut the %d record(s) of %q before it, which may be incomplete\n", len(group), group[0].ID)
+				h := r.hash(group[0].ID)
+				delete(r.done, h)
+				delete(r.seen, h)
+				group = group[:0]
+				good = groupStart
+			}
 		}
 		if err == io.EOF {
 			break

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 )
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // lineReader reads JSONL records without ever holding more than max bytes
 // of one line: a longer line is consumed, reported as too long and
@@ -53,6 +56,14 @@ func (lr *lineReader) next() (line []byte, lineNo int, tooLong bool, err error) 
 			if n := len(b); n > 0 && b[n-1] == '\r' {
 				b = b[:n-1]
 			}
+		}
+		if lr.line == 1 {
+			// A UTF-8 byte order mark (Windows editors write one) is not
+			// part of the first record, as rubric and config files skip it.
+			b = bytes.TrimPrefix(b, utf8BOM)
+		}
+		if len(b) > lr.max { // the check above allowed for a terminator the line may not have
+			tooLong = true
 		}
 		if tooLong {
 			b = nil
