@@ -228,6 +228,9 @@ func validateItems(file, content string) (diag.List, int) {
 			content = ""
 		}
 		line = strings.TrimRight(line, "\r")
+		if lineNo == 1 {
+			line = strings.TrimPrefix(line, "\ufeff") // a UTF-8 byte order mark, as rcsd eval skips it
+		}
 		if strings.TrimSpace(line) == "" {
 			continue
 		}

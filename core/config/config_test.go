@@ -73,8 +73,14 @@ func TestParseBad(t *testing.T) {
 			`c.yaml:7:9: error wrong-type: $.scoring.seed: must be an integer in [0, 4294967295], not -1`,
 			`c.yaml:8:13: error unknown-field: $.concurency: unknown field "concurency" (did you mean "concurrency"?)`,
 		}},
-		{"bad values", "schema_version: 1\njudge:\n  kind: oracle\n  mode: batch\n  url: ftp://x\n  timeout: soon\nscoring:\n  rule: healthbnch\n  grpo: ppo\n", []string{
+		{"type and value errors together", "schema_version: 1\njudge:\n  kind: oracle\n  mode: batch\n  url: ftp://x\n  timeout: soon\n  retries: [1]\nscoring:\n  rule: healthbnch\n  grpo: ppo\n", []string{
+			`c.yaml:3:9: error bad-value: $.judge.kind: unknown judge "oracle" (one of: auto, labels, rules, lexical, llm)`,
+			`c.yaml:4:9: error bad-value: $.judge.mode: unknown llm judge mode "batch" (one of: per-criterion, per-response)`,
+			`c.yaml:5:8: error bad-value: $.judge.url: the grader URL "ftp://x" is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)`,
 			`c.yaml:6:12: error bad-value: $.judge.timeout: "soon": time: invalid duration "soon"`,
+			`c.yaml:7:12: error wrong-type: $.judge.retries: must be an integer, not an array`,
+			`c.yaml:9:9: error bad-value: $.scoring.rule: unknown scoring rule "healthbnch" (did you mean "healthbench"?)`,
+			`c.yaml:10:9: error bad-value: $.scoring.grpo: unknown GRPO convention "ppo" (one of: trl, trl-batch, trl-none, verl, verl-nostd)`,
 		}},
 		{"bad enums", "schema_version: 1\njudge:\n  kind: oracle\n  mode: batch\n  url: ftp://x\nscoring:\n  rule: healthbnch\n  grpo: ppo\nconcurrency: -2\n", []string{
 			`c.yaml:3:9: error bad-value: $.judge.kind: unknown judge "oracle" (one of: auto, labels, rules, lexical, llm)`,

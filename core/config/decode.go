@@ -81,16 +81,70 @@ func parse(data []byte) (*Config, diag.List) {
 			dl = append(dl, withHint(diag.Errorf(CodeBadVersion, "$.schema_version", "schema_version %d is newer than this rcsd reads (%d)", iv, SchemaVersion), "upgrade rcsd"))
 		}
 	}
-	dl = append(dl, checkShape(v, reflect.TypeOf(Config{}), source.Root)...)
+	shape := checkShape(v, reflect.TypeOf(Config{}), source.Root)
+	dl = append(dl, shape...)
+	// Decode what decodes (encoding/json keeps going past a type error)
+	// and check the values too, so every problem is reported at once;
+	// values under a path that already has an error are not checked again.
+	var c Config
+	for _, d := range shape {
+		prune(v, d.Path)
+	}
+	if clean, err := stdjson.Marshal(v); err == nil {
+		_ = stdjson.Unmarshal(clean, &c)
+	}
+	for _, d := range c.validate() {
+		if !underAny(d.Path, shape) {
+			dl = append(dl, d)
+		}
+	}
 	if dl.HasErrors() {
 		return nil, dl
 	}
-	var c Config
-	if err := stdjson.Unmarshal(js, &c); err != nil { // checkShape found every type error
-		return nil, diag.List{diag.Errorf(CodeWrongType, "", "%v", err)}
-	}
 	migrate(&c)
-	return &c, c.validate()
+	return &c, dl
+}
+
+// prune removes the value at path p from v (decoded JSON), so the rest
+// decodes without it.
+func prune(v any, p string) {
+	segs, err := source.Split(p)
+	if err != nil || len(segs) == 0 {
+		return
+	}
+	for _, sg := range segs[:len(segs)-1] {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[sg.Key]
+		case []any:
+			if sg.Index < 0 || sg.Index >= len(x) {
+				return
+			}
+			v = x[sg.Index]
+		default:
+			return
+		}
+	}
+	last := segs[len(segs)-1]
+	switch x := v.(type) {
+	case map[string]any:
+		delete(x, last.Key)
+	case []any:
+		if last.Index >= 0 && last.Index < len(x) {
+			x[last.Index] = nil
+		}
+	}
+}
+
+// underAny reports whether path p is, or is inside, the path of a
+// diagnostic in dl.
+func underAny(p string, dl diag.List) bool {
+	for _, d := range dl {
+		if p == d.Path || strings.HasPrefix(p, d.Path+".") || strings.HasPrefix(p, d.Path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // migrate upgrades an older schema version in place; version 1 is the

@@ -153,6 +153,7 @@ type input struct {
 	base     string // path of the criteria array
 	elems    []*elem
 	unknown  [][]string // per element: keys matching no criterion field (slow path)
+	mistyped []int      // per element: key bits present with a wrong type (slow path)
 	versionP string     // path of schema_version
 }
 
@@ -178,6 +179,9 @@ func build(in *input, dl diag.List) (*Rubric, diag.List) {
 			}
 		}
 		keys[i] = e.keys()
+		if i < len(in.mistyped) {
+			keys[i] |= in.mistyped[i]
+		}
 		if in.own {
 			s := shapeOf(FormatRCSD)
 			for j, name := range elemKeys {

@@ -375,6 +375,7 @@ func slowElems(in *input, raw []byte, dl diag.List) diag.List {
 	es := elements(raw)
 	in.elems = make([]*elem, len(es))
 	in.unknown = make([][]string, len(es))
+	in.mistyped = make([]int, len(es))
 	for i, er := range es {
 		p := source.Index(in.base, i)
 		if kindOf(er) != "an object" {
@@ -384,7 +385,9 @@ func slowElems(in *input, raw []byte, dl diag.List) diag.List {
 		e := &elem{}
 		for _, m := range members(er) {
 			fp := source.Key(p, m.key)
-			switch canon(m.key, elemKeys) {
+			before := len(dl)
+			key := canon(m.key, elemKeys)
+			switch key {
 			case "id":
 				e.ID, dl = slowOptString(fp, m.raw, dl)
 			case "title":
@@ -411,6 +414,16 @@ func slowElems(in *input, raw []byte, dl diag.List) diag.List {
 				e.Checks, dl = slowChecks(fp, m.raw, dl)
 			default:
 				in.unknown[i] = append(in.unknown[i], m.key)
+			}
+			if len(dl) > before {
+				// The key is there with a wrong type: it counts as present,
+				// so the error is not repeated as a missing field or an
+				// ambiguous format.
+				for b, k := range elemKeys {
+					if k == key {
+						in.mistyped[i] |= 1 << b
+					}
+				}
 			}
 		}
 		in.elems[i] = e

@@ -43,13 +43,16 @@ func Load(file string, data []byte) (*Rubric, diag.List) {
 	return r, dl
 }
 
+// bom is the UTF-8 byte order mark some Windows editors write first.
+var bom = []byte("\xef\xbb\xbf")
+
 // Parse imports a rubric file, YAML or JSON (see Load), without
 // validating or linting it.
 func Parse(data []byte) (*Rubric, diag.List) {
 	if !utf8.Valid(data) {
 		return nil, diag.List{invalidUTF8(data, 0)}
 	}
-	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	trimmed := bytes.TrimLeft(bytes.TrimPrefix(data, bom), " \t\r\n")
 	if len(trimmed) == 0 || isYAMLEmpty(trimmed) {
 		return nil, diag.List{withHint(diag.Errorf(CodeEmptyInput, "", "the rubric file is empty"),
 			"write a criteria list; see docs/rubric-format.md")}
@@ -59,7 +62,7 @@ func Parse(data []byte) (*Rubric, diag.List) {
 			return FromJSON(json)
 		}
 	}
-	js, err := yaml.YAMLToJSON(data)
+	js, err := yaml.YAMLToJSON(bytes.TrimPrefix(data, bom))
 	if err != nil {
 		return nil, diag.List{yamlDiag(err)}
 	}
