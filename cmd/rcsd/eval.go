@@ -171,6 +171,8 @@ type evalRun struct {
 	skipped int
 	resumed int
 	diagOut *diagPrinter
+	// legendDone: the text format's legend has been written.
+	legendDone bool
 	closers []func() error
 }
 
@@ -537,6 +539,10 @@ func (r *evalRun) write(file string, c *chunk, out *output) int {
 		}
 		r.seen[h] = it.ID
 		if r.opts.format == "text" {
+			if !r.legendDone {
+				out.buf = append(out.buf, feedbackLegend...)
+				r.legendDone = true
+			}
 			writeFeedback(&out.buf, it, lo.res.Results)
 		} else {
 			out.buf = append(out.buf, lo.enc...)

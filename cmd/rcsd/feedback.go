@@ -10,11 +10,16 @@ import (
 	"github.com/rcsd-dev/rcsd/core/rubric"
 )
 
+// feedbackLegend opens the text format, once per run.
+const feedbackLegend = `marks: ✓ met   ✗ not met   ⚠ pitfall present (a negative criterion met)   · pitfall avoided   ? unjudged
+responses are numbered as response_index in the JSONL output; "lexical" verdicts are a heuristic
+
+`
+
 // writeFeedback renders an item's results for a person: per response its
 // score and advantage, then one line per criterion with a mark, the
-// weight, the judge and the evidence.
-//
-//	✓ met (positive criterion)   ✗ not met   ⚠ pitfall present   · pitfall avoided   ? unjudged
+// weight, the criterion's id and description, the judge, and the
+// evidence (for a criterion not met, what the judge looked at instead).
 func writeFeedback(buf *[]byte, it *eval.Item, rs []eval.Result) {
 	var b strings.Builder
 	prompt := ""
@@ -22,8 +27,12 @@ func writeFeedback(buf *[]byte, it *eval.Item, rs []eval.Result) {
 		prompt = it.Prompt[len(it.Prompt)-1].Content
 	}
 	fmt.Fprintf(&b, "━━ %s: %s\n", it.ID, clip(oneLine(prompt), 90))
+	idWidth := 0
+	for _, c := range it.Rubric.Criteria {
+		idWidth = max(idWidth, min(utf8.RuneCountInString(c.ID), 16))
+	}
 	for _, r := range rs {
-		fmt.Fprintf(&b, "  response %d: score %s", r.ResponseIndex+1, fmtScore(r.Score))
+		fmt.Fprintf(&b, "  response %d: score %s", r.ResponseIndex, fmtScore(r.Score))
 		if r.Advantage != nil {
 			fmt.Fprintf(&b, "   GRPO advantage %+.3f", *r.Advantage)
 		}
@@ -32,24 +41,37 @@ func writeFeedback(buf *[]byte, it *eval.Item, rs []eval.Result) {
 		}
 		b.WriteString("\n")
 		if r.ResponseIndex < len(it.Responses) {
-			fmt.Fprintf(&b, "    %q\n", clip(oneLine(it.Responses[r.ResponseIndex]), 100))
+			fmt.Fprintf(&b, "    %s\n", quote(clip(oneLine(it.Responses[r.ResponseIndex]), 100)))
 		}
 		for k, v := range r.Criteria {
 			var c rubric.Criterion
 			if k < len(it.Rubric.Criteria) {
 				c = it.Rubric.Criteria[k]
 			}
-			fmt.Fprintf(&b, "    %s %+5.4g  %-22s %s\n", mark(c, v), c.Weight, clip(c.Description, 60)+strings.Repeat(" ", max(0, 60-utf8.RuneCountInString(clip(c.Description, 60)))), judgeNote(v))
+			fmt.Fprintf(&b, "    %s %+5.4g  %s  %s  %s\n", mark(c, v), c.Weight, pad(clip(c.ID, 16), idWidth), pad(clip(oneLine(c.Description), 56), 56), judgeNote(v))
 			if v.Evidence != nil && v.Evidence.Text != "" {
-				fmt.Fprintf(&b, "             evidence: %q\n", clip(oneLine(v.Evidence.Text), 80))
+				label := "evidence:"
+				if v.Met != nil && !*v.Met {
+					label = "saw instead:"
+				}
+				fmt.Fprintf(&b, "%*s%s %s\n", 15+idWidth, "", label, quote(clip(oneLine(v.Evidence.Text), 80)))
 			}
 			if v.Error != "" {
-				fmt.Fprintf(&b, "             error: %s\n", v.Error)
+				fmt.Fprintf(&b, "%*serror: %s\n", 15+idWidth, "", v.Error)
 			}
 		}
 	}
 	b.WriteString("\n")
 	*buf = append(*buf, b.String()...)
+}
+
+// quote wraps s in quotes without escaping it, so LaTeX such as \boxed{}
+// reads as written.
+func quote(s string) string { return "“" + s + "”" }
+
+// pad right-pads s with spaces to n runes.
+func pad(s string, n int) string {
+	return s + strings.Repeat(" ", max(0, n-utf8.RuneCountInString(s)))
 }
 
 func mark(c rubric.Criterion, v judge.Verdict) string {
@@ -70,6 +92,9 @@ func mark(c rubric.Criterion, v judge.Verdict) string {
 
 func judgeNote(v judge.Verdict) string {
 	s := string(v.Judge)
+	if v.Heuristic {
+		s += " heuristic"
+	}
 	if v.Confidence != nil {
 		s += fmt.Sprintf(" (conf %.2f)", *v.Confidence)
 	}
