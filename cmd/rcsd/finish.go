@@ -22,18 +22,21 @@ import (
 func (r *evalRun) finish(elapsed time.Duration, files []string) int {
 	o := &r.opts
 	status := exitOK
-	if err := writeSummaryFile(o.summary, r.sum, uint32(o.seed), o.bootstrap); err != nil {
+	// The bootstrap is the costly part of the aggregate: compute it once
+	// for the summary file, the report and the table.
+	stats := aggregate(r.sum, uint32(o.seed), o.bootstrap)
+	if err := writeSummaryFile(o.summary, stats); err != nil {
 		fmt.Fprintf(r.stderr, "rcsd eval: %v\n", err)
 		status = exitFailure
 	}
 	if o.reportFile != "" {
-		if err := r.writeReport(files); err != nil {
+		if err := r.writeReport(files, stats); err != nil {
 			fmt.Fprintf(r.stderr, "rcsd eval: report: %v\n", err)
 			status = exitFailure
 		}
 	}
 	if !o.quiet {
-		printSummary(r.stderr, r.sum, uint32(o.seed), o.bootstrap, elapsed)
+		printSummary(r.stderr, r.sum, stats, elapsed)
 		if r.resumed > 0 {
 			fmt.Fprintf(r.stderr, "resumed: %d record(s) were already done and not judged again\n", r.resumed)
 		}
@@ -44,17 +47,22 @@ func (r *evalRun) finish(elapsed time.Duration, files []string) int {
 	return status
 }
 
+// aggregate computes the run's aggregate statistics, nil when no
+// response has a score.
+func aggregate(sum *eval.Summary, seed uint32, resamples int) []api.NamedStats {
+	if len(sum.Scores()) == 0 {
+		return nil
+	}
+	return api.AggregateStats(sum, seed, bootstrapArg(resamples))
+}
+
 // writeSummaryFile writes the aggregate as a JSON object (HealthBench's
 // layout, keys sorted) to path, atomically (temp file, then rename).
-func writeSummaryFile(path string, sum *eval.Summary, seed uint32, resamples int) error {
+func writeSummaryFile(path string, stats []api.NamedStats) error {
 	if path == "" {
 		return nil
 	}
-	m := api.Metrics{}
-	if len(sum.Scores()) > 0 {
-		m = api.Aggregate(sum, seed, bootstrapArg(resamples))
-	}
-	b, err := json.MarshalIndent(m, "", "  ")
+	b, err := json.MarshalIndent(api.MetricsOf(stats), "", "  ")
 	if err != nil {
 		return err
 	}
@@ -75,6 +83,13 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	// CreateTemp makes the file 0600; an output file is as readable as
+	// one os.Create would make.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
@@ -89,7 +104,7 @@ func writeFileAtomic(path string, data []byte) error {
 
 // printSummary prints the end-of-run table: counts, the aggregate, a
 // score histogram, the criteria with the lowest pass rates and the judges.
-func printSummary(w io.Writer, sum *eval.Summary, seed uint32, resamples int, elapsed time.Duration) {
+func printSummary(w io.Writer, sum *eval.Summary, stats []api.NamedStats, elapsed time.Duration) {
 	fmt.Fprintf(w, "\n%d item(s), %d response(s) scored", sum.Items, sum.Responses)
 	if elapsed > 0 {
 		fmt.Fprintf(w, " in %s (%.1f items/s)", elapsed.Round(time.Millisecond), float64(sum.Items)/elapsed.Seconds())
@@ -99,7 +114,7 @@ func printSummary(w io.Writer, sum *eval.Summary, seed uint32, resamples int, el
 	if len(scores) == 0 {
 		return
 	}
-	m := api.Aggregate(sum, seed, bootstrapArg(resamples))
+	m := api.MetricsOf(stats)
 	mean, _ := m.Get("overall_score")
 	std, _ := m.Get("overall_score:bootstrap_std")
 	fmt.Fprintf(w, "overall score %.4f ± %.4f (clipped mean, bootstrap std, n=%d)\n", mean, std, len(scores))
@@ -179,7 +194,7 @@ func reportResponse(it *eval.Item, res eval.Result) report.Response {
 	return rr
 }
 
-func (r *evalRun) writeReport(files []string) error {
+func (r *evalRun) writeReport(files []string, stats []api.NamedStats) error {
 	o := &r.opts
 	in := &report.Input{
 		Title:         "rcsd eval report",
@@ -194,10 +209,8 @@ func (r *evalRun) writeReport(files []string) error {
 		Counts: report.Counts{Items: r.sum.Items, Responses: r.sum.Responses, Errors: r.sum.CriterionErrors,
 			Unjudged: r.sum.Unjudged, Skipped: r.skipped},
 	}
-	if len(r.sum.Scores()) > 0 {
-		for _, st := range api.AggregateStats(r.sum, uint32(o.seed), bootstrapArg(o.bootstrap)) {
-			in.Summary = append(in.Summary, report.SummaryRow{Key: st.Name, Value: st.Mean, Std: st.BootstrapStd, N: st.N})
-		}
+	for _, st := range stats {
+		in.Summary = append(in.Summary, report.SummaryRow{Key: st.Name, Value: st.Mean, Std: st.BootstrapStd, N: st.N})
 	}
 	for _, c := range r.sum.Criteria() {
 		desc := c.Description

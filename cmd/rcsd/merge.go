@@ -128,12 +128,13 @@ func runMerge(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rcsd merge: %v\n", err)
 		return exitFailure
 	}
-	if err := writeSummaryFile(*summary, sum, uint32(*seed), *boot); err != nil {
+	stats := aggregate(sum, uint32(*seed), *boot)
+	if err := writeSummaryFile(*summary, stats); err != nil {
 		fmt.Fprintf(stderr, "rcsd merge: %v\n", err)
 		return exitFailure
 	}
 	if !*quiet {
-		printSummary(stderr, sum, uint32(*seed), *boot, 0)
+		printSummary(stderr, sum, stats, 0)
 	}
 	return status
 }

@@ -128,7 +128,12 @@ func AggregateStats(sum *eval.Summary, seed uint32, resamples int) []NamedStats 
 // "name:bootstrap_std", "name:n_samples", keys sorted as HealthBench's
 // published files are (json.dumps(sort_keys=True)).
 func Aggregate(sum *eval.Summary, seed uint32, resamples int) Metrics {
-	stats := AggregateStats(sum, seed, resamples)
+	return MetricsOf(AggregateStats(sum, seed, resamples))
+}
+
+// MetricsOf lays out stats in HealthBench's flat layout, as Aggregate
+// does, for hosts that computed the stats once and show them twice.
+func MetricsOf(stats []NamedStats) Metrics {
 	out := make(Metrics, 0, 3*len(stats))
 	for _, st := range stats {
 		out = append(out,
