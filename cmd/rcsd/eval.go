@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"runtime"
@@ -96,7 +97,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("eval", evalHelp, stderr)
 	fs.StringVar(&o.judge, "judge", "auto", "`judge`: auto, labels, rules, lexical or llm")
 	fs.StringVar(&o.scoring, "scoring", "healthbench", "scoring `rule`: healthbench, rar, rar-category, research or weighted")
-	fs.StringVar(&o.grpo, "grpo", "trl", "GRPO advantage `convention` for items with several responses: trl (ε 1e-4) or verl (ε 1e-6)")
+	fs.StringVar(&o.grpo, "grpo", "trl", "GRPO advantage `convention` for items with several responses: trl (ε 1e-4, group std), trl-batch, trl-none, verl (ε 1e-6) or verl-nostd")
 	fs.StringVar(&o.format, "format", "jsonl", "output `format`: jsonl (records) or text (feedback a person reads)")
 	fs.StringVar(&o.out, "o", "", "write records to `FILE` (default standard output)")
 	fs.StringVar(&o.summary, "summary", "", "write the aggregate in HealthBench's layout to `FILE` (JSON)")
@@ -136,6 +137,10 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rcsd eval: no input: give a JSONL file, or - for standard input (rcsd eval -h)")
 		return exitUsage
 	}
+	if o.seed > math.MaxUint32 {
+		fmt.Fprintf(stderr, "rcsd eval: --seed %d: NumPy seeds are 32-bit, want 0 to %d\n", o.seed, uint32(math.MaxUint32))
+		return exitUsage
+	}
 	if o.resume && o.out == "" {
 		fmt.Fprintln(stderr, "rcsd eval: --resume needs -o FILE (the output to continue)")
 		return exitUsage
@@ -173,10 +178,10 @@ type evalRun struct {
 	diagOut *diagPrinter
 	// legendDone: the text format's legend has been written.
 	legendDone bool
-	closers []func() error
+	closers    []func() error
 }
 
-func (r *evalRun) run(ctx context.Context, files []string) int {
+func (r *evalRun) run(ctx context.Context, files []string) (code int) {
 	o := &r.opts
 	r.seed = maphash.MakeSeed()
 	r.sum = eval.NewSummary()
@@ -184,8 +189,15 @@ func (r *evalRun) run(ctx context.Context, files []string) int {
 	r.seen = map[uint64]string{}
 	r.diagOut = &diagPrinter{w: r.stderr, quiet: o.quiet}
 	defer func() {
+		// Closing the output file or the judge's reply cache can fail
+		// (a full disk); a run whose output may be incomplete says so.
 		for _, c := range r.closers {
-			c()
+			if err := c(); err != nil {
+				fmt.Fprintf(r.stderr, "rcsd eval: %v\n", err)
+				if code == exitOK || code == exitBadInput {
+					code = exitFailure
+				}
+			}
 		}
 	}()
 
@@ -262,7 +274,7 @@ func (r *evalRun) llmJudge() (judge.Judge, error) {
 		return nil, nil
 	}
 	cachePath := o.judgeCache
-	if cachePath == "" && o.out != "" {
+	if cachePath == "" && o.out != "" && o.out != "-" {
 		cachePath = o.out + ".cache"
 	}
 	j, closeFn, err := newLLMJudge(llmSettings{

@@ -28,12 +28,12 @@ once, one per line, in the form editors understand:
   rubric.yaml:12:5: error unknown-field: $.criteria[1].wieght: unknown field "wieght" (did you mean "weight"?)
 
 Errors make the input unusable; warnings are lints (RCSD's generator rules:
-3–25 criteria, at least one negative criterion, weights in [-1, 10];
+3–25 criteria, at least one negative criterion, weights in [-2, 10];
 duplicate or generic criteria; pitfall wording that contradicts the sign of
 the weight). The codes are listed in docs/diagnostics.md.
 
 Examples:
-  rcsd validate examples/rubrics/photosynthesis.yaml
+  rcsd validate examples/rubrics/photosynthesis.rar.json examples/eval-config.yaml
   rcsd validate --format json items.jsonl | jq .
   rcsd validate -q data/*.jsonl      # errors only
 

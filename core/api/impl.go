@@ -182,7 +182,9 @@ func Validate(req ValidateRequest) ValidateResponse {
 }
 
 // detectKind tells an items file (JSONL records with responses or a
-// prompt) from a rubric file.
+// prompt) from a rubric file and a config file. Names decide first
+// (.jsonl is items; .json, .yaml and .yml a rubric unless the content is
+// a config), then the content.
 func detectKind(file, content string) string {
 	if strings.HasSuffix(file, ".jsonl") || strings.HasSuffix(file, ".ndjson") {
 		return "items"
@@ -190,7 +192,7 @@ func detectKind(file, content string) string {
 	if configKeys.MatchString(content) && !criteriaKey.MatchString(content) {
 		return "config"
 	}
-	if strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml") {
+	if strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml") || strings.HasSuffix(file, ".json") {
 		return "rubric"
 	}
 	first := strings.TrimSpace(content)

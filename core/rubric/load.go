@@ -19,11 +19,19 @@ import (
 // and column in data and named by file. It is what `rcsd validate` and
 // the playground's editor run.
 //
-// JSON is recognised by its first significant byte ('{' or '['); anything
-// else is read as YAML, which is converted to JSON and imported the same
+// A file named *.json is read as JSON only. Otherwise JSON is recognised
+// by its first significant byte ('{' or '['); anything else is read as YAML, which is converted to JSON and imported the same
 // way, so both spellings of a rubric give the same diagnostics.
 func Load(file string, data []byte) (*Rubric, diag.List) {
-	r, dl := Parse(data)
+	var r *Rubric
+	var dl diag.List
+	if strings.HasSuffix(strings.ToLower(file), ".json") {
+		// A .json file is JSON: a stray comma or a missing quote is a
+		// syntax error at its position, never a YAML reading of it.
+		r, dl = FromJSON(bytes.TrimPrefix(data, bom))
+	} else {
+		r, dl = Parse(data)
+	}
 	if r != nil && !dl.HasErrors() {
 		dl = append(dl, Validate(r)...)
 		if !dl.HasErrors() {

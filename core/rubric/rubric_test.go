@@ -157,9 +157,13 @@ func TestLintCodes(t *testing.T) {
 			return c
 		}, rubric.CodeNearDuplicate},
 		{"pitfall avoids with negative weight", func(c []rubric.Criterion) []rubric.Criterion {
-			c[2].Description = "Does not claim that the oxygen comes from carbon dioxide."
+			c[2].Description = "Avoids claiming that the oxygen comes from carbon dioxide."
 			return c
 		}, rubric.CodePitfallPolarity},
+		{"pitfall 'does not' names the bad behaviour", func(c []rubric.Criterion) []rubric.Criterion {
+			c[2].Description = "Does not subtract the multiples of 15 and answers 2733."
+			return c
+		}, ""},
 		{"pitfall behaviour with positive weight", func(c []rubric.Criterion) []rubric.Criterion {
 			c = append(c, rubric.Criterion{ID: "neg", Description: "Confuses photosystem I with II.", Weight: -1})
 			c[2].Weight = 2

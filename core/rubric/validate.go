@@ -280,8 +280,10 @@ func isPitfallText(c *Criterion) bool {
 }
 
 // avoidance matches pitfall wording in which meeting the criterion means
-// the answer avoided the problem ("Avoids claiming …", "Does not …").
-var avoidance = regexp.MustCompile(`(?i)^\s*(?:the\s+(?:response|answer)\s+)?(?:avoids?|does\s*n[o']t|do\s+not|never|refrains?|is\s+not|are\s+not|isn't|aren't|no\s|not\s|without\b|free\s+of|omits?\s+any)`)
+// the answer avoided the problem ("Avoids claiming …", "Refrains from …").
+// "Does not …" is left out on purpose: RaR's pitfalls use it for the bad
+// behaviour itself ("Does not mention the contraindication", weight −1).
+var avoidance = regexp.MustCompile(`(?i)^\s*(?:the\s+(?:response|answer)\s+)?(?:avoids?|avoiding|refrains?|steers?\s+clear|is\s+free\s+of|free\s+of)\b`)
 
 // pitfallPolarity flags a pitfall whose wording and weight sign disagree:
 // with a negative weight, "met" must mean the bad behaviour is present
