@@ -2,6 +2,7 @@ package eval
 
 import (
 	"bytes"
+	"sort"
 	"strconv"
 	"unicode/utf8"
 
@@ -146,7 +147,7 @@ func (p *itemParser) parse(opts ParseOptions) *Item {
 		it.Rubric = opts.Rubric
 	default:
 		p.add(diag.Diagnostic{Severity: diag.Error, Code: "missing-rubric", Path: "$",
-			Message: `the record has no rubric`, Hint: p.hintFor(`add "rubric" (any importable format) or "rubrics" (HealthBench), or pass --rubric FILE`)})
+			Message: `the record has no rubric`, Hint: p.hintFor(`add "rubric" (any importable format) or "rubrics" (HealthBench), or pass --rubric FILE`, "rubric", "rubrics")})
 	}
 
 	// Responses.
@@ -164,7 +165,7 @@ func (p *itemParser) parse(opts ParseOptions) *Item {
 		}
 	default:
 		p.add(diag.Diagnostic{Severity: diag.Error, Code: "missing-response", Path: "$",
-			Message: "the record has no response to judge", Hint: p.hintFor(`add "response" (text) or "responses" (a list)`)})
+			Message: "the record has no response to judge", Hint: p.hintFor(`add "response" (text) or "responses" (a list)`, "response", "responses")})
 	}
 
 	if raw.Labels != nil && !isNull(raw.Labels) && it.Rubric != nil && it.Responses != nil {
@@ -173,18 +174,24 @@ func (p *itemParser) parse(opts ParseOptions) *Item {
 	return it
 }
 
-// hintFor adds a did-you-mean for misspelt field names to a hint. It
+// hintFor replaces hint by a did-you-mean when an unknown field of the
+// record is a misspelling of one of want (the missing fields). Keys are
+// tried in sorted order, so the hint does not depend on map order. It
 // decodes the record a second time, which only happens on this error path.
-func (p *itemParser) hintFor(hint string) string {
+func (p *itemParser) hintFor(hint string, want ...string) string {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(p.line, &m) != nil {
 		return hint
 	}
+	keys := make([]string, 0, len(m))
 	for k := range m {
-		if isKnown(k) {
-			continue
+		if !isKnown(k) {
+			keys = append(keys, k)
 		}
-		if s := diag.Suggest(k, knownFields); s != "" {
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if s := diag.Suggest(k, want); s != "" {
 			return `found "` + k + `": did you mean "` + s + `"?`
 		}
 	}
@@ -288,6 +295,9 @@ func (p *itemParser) prompt(raw json.RawMessage) []Message {
 		}
 		eb := bytes.TrimSpace(e)
 		if len(eb) == 0 || eb[0] != '{' || json.Unmarshal(eb, &m) != nil {
+			if p.messageFieldTypes(eb, path) {
+				continue
+			}
 			p.errorf("wrong-type", path, `expected a message {"role", "content"} with string values, got %s`, kindOf(e))
 			continue
 		}
@@ -302,6 +312,23 @@ func (p *itemParser) prompt(raw json.RawMessage) []Message {
 		msgs = append(msgs, Message{Role: *m.Role, Content: *m.Content})
 	}
 	return msgs
+}
+
+// messageFieldTypes reports a message object's role or content that is
+// not a string, at its own path, and says whether it reported any.
+func (p *itemParser) messageFieldTypes(eb []byte, path string) bool {
+	var fields map[string]json.RawMessage
+	if len(eb) == 0 || eb[0] != '{' || json.Unmarshal(eb, &fields) != nil {
+		return false
+	}
+	found := false
+	for _, k := range []string{"role", "content"} {
+		if v, ok := fields[k]; ok && kindOf(v) != "a string" && kindOf(v) != "null" {
+			p.errorf("wrong-type", path+"."+k, "expected a string, got %s", kindOf(v))
+			found = true
+		}
+	}
+	return found
 }
 
 func (p *itemParser) rubric(raw json.RawMessage, path string) *rubric.Rubric {
@@ -414,6 +441,7 @@ func (p *itemParser) labelSet(b []byte, path string, r *rubric.Rubric) ([]*bool,
 			ids[i] = c.ID
 		}
 		ok := true
+		n0 := len(p.diags)
 		for k, v := range m {
 			kp := path + "[" + strconv.Quote(k) + "]"
 			i := r.Index(k)
@@ -434,6 +462,14 @@ func (p *itemParser) labelSet(b []byte, path string, r *rubric.Rubric) ([]*bool,
 				ok = false
 			}
 		}
+		// Map order is random: report in document order.
+		added := p.diags[n0:]
+		sort.SliceStable(added, func(a, b int) bool {
+			if added[a].Column != added[b].Column {
+				return added[a].Column < added[b].Column
+			}
+			return added[a].Path < added[b].Path
+		})
 		return out, ok
 	}
 	p.errorf("wrong-type", path, "labels must be a list aligned with the criteria or an object keyed by criterion id, got %s", kindOf(b))

@@ -448,11 +448,16 @@ func scanNumbers(text string, fn func(numberSpan) bool) {
 		}
 		if i > 0 && (isWordByte(text[i-1]) || text[i-1] >= utf8.RuneSelf && prevIsWordRune(text, i)) {
 			// Skip the rest of this word.
+			w := i
 			for i < len(text) && isWordByte(text[i]) {
 				i++
 			}
 			if i < len(text) && !isWordByte(text[i]) && text[i] < utf8.RuneSelf {
 				i++
+			}
+			if i == w { // a Unicode minus after a word ("x−3"): step over it
+				_, n := utf8.DecodeRuneInString(text[i:])
+				i += n
 			}
 			continue
 		}
