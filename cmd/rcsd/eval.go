@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -90,6 +91,7 @@ type evalOptions struct {
 	judgeRetries                 int
 	reportK                      int
 	maxRecord                    int
+	cpuProfile                   string
 }
 
 func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -120,6 +122,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.judgeCache, "judge-cache", "", "llm reply cache `FILE` (default: -o FILE + .cache when -o is set)")
 	fs.DurationVar(&o.judgeTimeout, "judge-timeout", 60*time.Second, "per-attempt grader `timeout`")
 	fs.IntVar(&o.judgeRetries, "judge-retries", 5, "grader retries on timeouts, 429 and 5xx")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run to `FILE` (go tool pprof FILE), to see where time goes")
 	fs.IntVar(&o.maxRecord, "max-record-bytes", eval.MaxLineBytes, "skip (and report) records longer than `N` bytes without holding them in memory")
 	files, err := parseFlags(fs, args)
 	if err != nil {
@@ -154,6 +157,19 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "rcsd eval: %v\n", err)
+			return exitFailure
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "rcsd eval: %v\n", err)
+			return exitFailure
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r := &evalRun{opts: o, stdin: stdin, stdout: stdout, stderr: stderr}

@@ -42,6 +42,96 @@ type rawItem struct {
 	ExampleTags json.RawMessage `json:"example_tags"`
 }
 
+// fastItem is a record decoded in one pass: the large text fields
+// (response, responses, reference_answer) straight into strings, the
+// rest as references into the decoder's copy of the line (rawRef, no
+// second copy). It serves well-formed records, nearly all of a batch.
+type fastItem struct {
+	ID          rawRef    `json:"id"`
+	PromptID    rawRef    `json:"prompt_id"`
+	Prompt      rawRef    `json:"prompt"`
+	Reference   *string   `json:"reference_answer"`
+	Rubric      rawRef    `json:"rubric"`
+	Rubrics     rawRef    `json:"rubrics"`
+	Response    *string   `json:"response"`
+	Responses   *[]string `json:"responses"`
+	Labels      rawRef    `json:"labels"`
+	ExampleTags *[]string `json:"example_tags"`
+}
+
+// rawRef keeps a JSON value undecoded, like json.RawMessage, without
+// copying it again: go-json hands UnmarshalJSON a fresh copy already.
+type rawRef []byte
+
+func (r *rawRef) UnmarshalJSON(b []byte) error {
+	*r = b
+	return nil
+}
+
+// fast parses a well-formed record in one decoding pass. It gives up
+// (ok false, nothing reported) on anything the slow path must explain, so
+// both paths produce the same item and the same diagnostics.
+func (p *itemParser) fast(line []byte, opts ParseOptions) (*Item, bool) {
+	var f fastItem
+	if json.Unmarshal(line, &f) != nil {
+		return nil, false
+	}
+	// A null response or responses decodes as absent; the slow path
+	// reports it, so give up when the other key is there at all.
+	switch {
+	case f.Response != nil && f.Responses == nil:
+		if bytes.Contains(line, []byte(`"responses"`)) {
+			return nil, false
+		}
+	case f.Responses != nil && f.Response == nil:
+		if len(*f.Responses) == 0 || bytes.Contains(line, []byte(`"response"`)) {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	if (f.Rubric != nil) == (f.Rubrics != nil) && !(f.Rubric == nil && opts.Rubric != nil) {
+		return nil, false
+	}
+	it := &Item{Line: p.lineNo}
+	switch {
+	case f.ID != nil:
+		it.ID = p.id(json.RawMessage(f.ID), "$.id")
+	case f.PromptID != nil:
+		it.ID = p.id(json.RawMessage(f.PromptID), "$.prompt_id")
+	default:
+		return nil, false
+	}
+	it.Prompt = p.prompt(json.RawMessage(f.Prompt))
+	if f.Reference != nil {
+		it.ReferenceAnswer = *f.Reference
+	}
+	if f.ExampleTags != nil {
+		it.ExampleTags = *f.ExampleTags
+	}
+	switch {
+	case f.Rubric != nil:
+		it.Rubric = p.rubric(json.RawMessage(f.Rubric), "$.rubric")
+	case f.Rubrics != nil:
+		it.Rubric = p.rubric(json.RawMessage(f.Rubrics), "$.rubrics")
+	default:
+		it.Rubric = opts.Rubric
+	}
+	if f.Response != nil {
+		it.Responses = []string{*f.Response}
+	} else {
+		it.Responses = *f.Responses
+	}
+	if f.Labels != nil && !isNull(json.RawMessage(f.Labels)) && it.Rubric != nil {
+		it.Labels = p.labels(json.RawMessage(f.Labels), it.Rubric, len(it.Responses), f.Responses != nil)
+	}
+	if p.diags.HasErrors() {
+		p.diags = nil
+		return nil, false
+	}
+	return it, true
+}
+
 // knownFields are the record fields the evaluator reads, for hints.
 var knownFields = []string{"id", "prompt_id", "prompt", "reference_answer", "rubric", "rubrics", "response", "responses", "labels", "example_tags"}
 
@@ -100,6 +190,15 @@ func (p *itemParser) parse(opts ParseOptions) *Item {
 			Message: "a record must be one JSON object per line"})
 		return nil
 	}
+	if it, ok := p.fast(line, opts); ok {
+		return it
+	}
+	return p.slow(line, opts)
+}
+
+// slow parses any record field by field, reporting every problem with
+// its path.
+func (p *itemParser) slow(line []byte, opts ParseOptions) *Item {
 	var raw rawItem
 	if err := json.Unmarshal(line, &raw); err != nil {
 		d := diag.Diagnostic{Severity: diag.Error, Code: "bad-json", Column: 1, Message: "invalid JSON: " + jsonErrText(err)}

@@ -205,7 +205,8 @@ func HealthBenchExample(points []float64, tags [][]string, exampleTags []string,
 	if !ok {
 		return ExampleMetrics{}, false
 	}
-	ms := []Metric{{"overall_score", overall}}
+	ms := make([]Metric, 1, 1+len(exampleTags)+8)
+	ms[0] = Metric{"overall_score", overall}
 	for _, t := range exampleTags {
 		if !slices.ContainsFunc(ms, func(m Metric) bool { return m.Key == t }) {
 			ms = append(ms, Metric{t, overall})

@@ -2,6 +2,7 @@ package score
 
 import (
 	"github.com/rcsd-dev/rcsd/core/rubric"
+	"slices"
 )
 
 // Unjudged policy. Every per-example rule takes verdicts as met []*bool with
@@ -84,13 +85,14 @@ func HealthBenchTags(points []float64, tags [][]string, met []*bool) map[string]
 
 // tagOrder returns the distinct rubric tags in order of first appearance,
 // the order simple-evals' defaultdict sees them.
+//
+// A rubric has a handful of distinct tags, so a linear search beats a map
+// (this runs once per scored response in a batch).
 func tagOrder(tags [][]string) []string {
-	var order []string
-	seen := make(map[string]bool)
+	order := make([]string, 0, 8)
 	for _, ts := range tags {
 		for _, t := range ts {
-			if !seen[t] {
-				seen[t] = true
+			if !slices.Contains(order, t) {
 				order = append(order, t)
 			}
 		}
