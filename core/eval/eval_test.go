@@ -39,7 +39,7 @@ func mustNew(t testing.TB, opts Options) *Evaluator {
 func labelVerdicts(met ...bool) []judge.Verdict {
 	out := make([]judge.Verdict, len(met))
 	for i, m := range met {
-		out[i] = judge.Verdict{ID: "c" + string(rune('1'+i)), Met: judge.Bool(m), Judge: judge.KindLabels, Explanation: "label supplied with the item"}
+		out[i] = judge.Verdict{ID: "c" + string(rune('1'+i)), Met: judge.Bool(m), Judge: judge.KindLabels}
 	}
 	return out
 }
@@ -162,7 +162,7 @@ func TestEvaluateCases(t *testing.T) {
 	single := []byte(`{"id":"s","rubric":[{"description":"a","weight":2},{"description":"b","weight":2}],"response":"x","labels":[true,false]}`)
 	unlabelled := []byte(`{"id":"u","rubric":[{"description":"a","weight":2},{"description":"b","weight":2}],"responses":["x","y"]}`)
 	lv := func(id string, met bool) judge.Verdict {
-		return judge.Verdict{ID: id, Met: judge.Bool(met), Judge: judge.KindLabels, Explanation: "label supplied with the item"}
+		return judge.Verdict{ID: id, Met: judge.Bool(met), Judge: judge.KindLabels}
 	}
 	noLabel := func(id string) judge.Verdict {
 		return judge.Verdict{ID: id, Judge: judge.KindLabels, Error: "no label for criterion"}

@@ -136,7 +136,7 @@ func TestResultJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	const want = `{"id":"n","response_index":0,"score":null,"scoring":"healthbench",` +
-		`"criteria":[{"id":"c1","met":true,"judge":"labels","explanation":"label supplied with the item"}],` +
+		`"criteria":[{"id":"c1","met":true,"judge":"labels"}],` +
 		`"note":"no criterion has a positive weight","engine_version":""}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)

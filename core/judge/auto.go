@@ -100,7 +100,7 @@ func (a *auto) Judge(ctx context.Context, in *Input) []Verdict {
 	for i := range crit {
 		switch route[i] {
 		case routeLabel:
-			out[i] = Verdict{ID: crit[i].ID, Met: Bool(*labels[i]), Judge: KindLabels, Explanation: "label supplied with the item"}
+			out[i] = Verdict{ID: crit[i].ID, Met: Bool(*labels[i]), Judge: KindLabels}
 		case routeRules:
 			out[i] = ruleVs[i]
 		case routeLexical:

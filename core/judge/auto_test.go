@@ -57,7 +57,7 @@ func autoInput(labels []*bool) *Input {
 func TestAutoPrecedence(t *testing.T) {
 	labels := []*bool{Bool(true), Bool(false), nil, nil, nil}
 	labelV := func(id string, met bool) Verdict {
-		return Verdict{ID: id, Met: Bool(met), Judge: KindLabels, Explanation: "label supplied with the item"}
+		return Verdict{ID: id, Met: Bool(met), Judge: KindLabels}
 	}
 	// The label beats the check: "lab-chk" is labelled not met although
 	// the response contains "water".
