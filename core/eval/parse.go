@@ -72,22 +72,31 @@ func (r *rawRef) UnmarshalJSON(b []byte) error {
 // (ok false, nothing reported) on anything the slow path must explain, so
 // both paths produce the same item and the same diagnostics.
 func (p *itemParser) fast(line []byte, opts ParseOptions) (*Item, bool) {
-	var f fastItem
+	// A key given as null decodes to a nil pointer, as an absent key
+	// would; the slow path reports a null, so the two must be told apart.
+	// The pointers start at per-call markers: an absent key leaves its
+	// marker in place (pointer and value), null sets nil, and a value
+	// either replaces the pointer or is written through it.
+	// The marker is not valid UTF-8, so no decoded JSON string equals it.
+	const marker = "\xffabsent"
+	absentOne, absentList := marker, []string{marker}
+	f := fastItem{Response: &absentOne, Responses: &absentList}
 	if json.Unmarshal(line, &f) != nil {
 		return nil, false
 	}
-	// A null response or responses decodes as absent; the slow path
-	// reports it, so give up when the other key is there at all.
+	noResponse := f.Response == &absentOne && absentOne == marker
+	noResponses := f.Responses == &absentList && len(absentList) == 1 && absentList[0] == marker
 	switch {
-	case f.Response != nil && f.Responses == nil:
-		if bytes.Contains(line, []byte(`"responses"`)) {
+	case f.Response == nil || f.Responses == nil: // an explicit null
+		return nil, false
+	case noResponses && !noResponse:
+		f.Responses = nil
+	case noResponse && !noResponses:
+		f.Response = nil
+		if len(*f.Responses) == 0 {
 			return nil, false
 		}
-	case f.Responses != nil && f.Response == nil:
-		if len(*f.Responses) == 0 || bytes.Contains(line, []byte(`"response"`)) {
-			return nil, false
-		}
-	default:
+	default: // both or neither
 		return nil, false
 	}
 	if (f.Rubric != nil) == (f.Rubrics != nil) && !(f.Rubric == nil && opts.Rubric != nil) {
