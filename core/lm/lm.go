@@ -1,0 +1,57 @@
+// Package lm is the log-prob interface between rcsd and language models:
+// a Scorer turns a context and a continuation's token ids into per-token
+// log-probabilities with the top alternatives, which is all RCSD needs
+// from a model (the student's and the teacher's next-token distributions
+// at each position of the student's own tokens, teacher-forced).
+//
+// Backends: the embedded demo model (Demo, offline), vLLM and SGLang
+// servers (core/remote, the one package that does network I/O), and
+// precomputed traces (core/trace). The package never samples text and
+// never re-tokenizes a continuation: scorers score the ids they are given.
+package lm
+
+import "context"
+
+// Alt is one alternative token at a position with its natural-log
+// probability under the full vocabulary at temperature 1.
+type Alt struct {
+	TokenID int     `json:"token_id"`
+	Token   string  `json:"token,omitempty"`
+	LogProb float64 `json:"logprob"`
+}
+
+// Position is one continuation token: its id, its log-probability given
+// the context and the continuation before it, and the alternatives the
+// backend returned (most probable first when the backend sorts them; the
+// sampled token may be among them).
+type Position struct {
+	TokenID int     `json:"token_id"`
+	Token   string  `json:"token,omitempty"`
+	LogProb float64 `json:"logprob"`
+	Top     []Alt   `json:"top,omitempty"`
+}
+
+// Message is one chat turn.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Scorer scores token ids under a context. Implementations are safe for
+// concurrent use.
+type Scorer interface {
+	// Tokenize returns the ids of text as the model's tokenizer gives them,
+	// adding no special tokens: text is already a rendered prompt.
+	Tokenize(ctx context.Context, text string) ([]int, error)
+	// Score returns one Position per id of continuation, scored after
+	// context (token ids) with teacher forcing, each with up to topK
+	// alternatives.
+	Score(ctx context.Context, context, continuation []int, topK int) ([]Position, error)
+}
+
+// ChatTokenizer is implemented by scorers that apply the model's own chat
+// template server-side (vLLM's /tokenize with messages), the safest way
+// to get exactly the prompt the model was trained on.
+type ChatTokenizer interface {
+	TokenizeChat(ctx context.Context, messages []Message, addGenerationPrompt bool) ([]int, error)
+}
