@@ -36,6 +36,7 @@ Examples:
   rcsd validate examples/rubrics/photosynthesis.rar.json examples/eval-config.yaml
   rcsd validate --format json items.jsonl | jq .
   rcsd validate -q data/*.jsonl      # errors only
+  rcsd validate --rubric examples/rubrics/answer-format.yaml examples/items-shared-rubric.jsonl
 
 Exit codes: 0 no errors (warnings allowed; see --werror); 1 errors found;
 2 usage error; 3 a file could not be read.
@@ -45,6 +46,7 @@ func runValidate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("validate", validateHelp, stderr)
 	format := fs.String("format", "text", "output `format`: text (file:line:col: severity code: message) or json")
 	kind := fs.String("kind", "", "treat every file as `kind` rubric, items or config (default: detect)")
+	rubricFile := fs.String("rubric", "", "shared rubric `FILE` for items without their own, as rcsd eval --rubric reads it")
 	quiet := fs.Bool("q", false, "print errors only")
 	werror := fs.Bool("werror", false, "exit 1 on warnings too")
 	files, err := parseFlags(fs, args)
@@ -63,6 +65,15 @@ func runValidate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	status := exitOK
+	var shared []byte
+	if *rubricFile != "" {
+		b, err := os.ReadFile(*rubricFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "rcsd validate: %v\n", err)
+			return exitFailure
+		}
+		shared = b
+	}
 	var all []api.ValidateResponse
 	var nerr, nwarn int
 	for _, f := range files {
@@ -72,7 +83,7 @@ func runValidate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			status = exitFailure
 			continue
 		}
-		resp := api.Validate(api.ValidateRequest{File: f, Content: string(data), Kind: *kind})
+		resp := api.Validate(api.ValidateRequest{File: f, Content: string(data), Kind: *kind, Rubric: string(shared), RubricFile: *rubricFile})
 		resp.Diagnostics.Sort()
 		nerr += resp.Errors
 		nwarn += resp.Warnings

@@ -21,6 +21,10 @@ type ValidateRequest struct {
 	Content string `json:"content"`
 	// Kind is "rubric", "items", "config" or "" to detect it.
 	Kind string `json:"kind,omitempty"`
+	// Rubric is a shared rubric file's text for items without their own
+	// (what `rcsd eval --rubric` would pass); RubricFile names it.
+	Rubric     string `json:"rubric,omitempty"`
+	RubricFile string `json:"rubric_file,omitempty"`
 }
 
 // ValidateResponse reports what was found.

@@ -16,6 +16,7 @@ import (
 	"github.com/rcsd-dev/rcsd/core/eval"
 	"github.com/rcsd-dev/rcsd/core/rubric"
 	"github.com/rcsd-dev/rcsd/core/score"
+	"github.com/rcsd-dev/rcsd/core/source"
 )
 
 // Evaluator evaluates JSONL records one at a time; it is safe for
@@ -166,7 +167,17 @@ func Validate(req ValidateRequest) ValidateResponse {
 			resp.Format = string(r.Format)
 		}
 	case "items":
-		resp.Diagnostics, resp.Records = validateItems(req.File, req.Content)
+		var shared *rubric.Rubric
+		if req.Rubric != "" {
+			r, diags := rubric.Load(req.RubricFile, []byte(req.Rubric))
+			resp.Diagnostics = append(resp.Diagnostics, diags...)
+			if diags.HasErrors() {
+				break
+			}
+			shared = r
+		}
+		dl, n := validateItems(req.File, req.Content, shared)
+		resp.Diagnostics, resp.Records = append(resp.Diagnostics, dl...), n
 	case "config":
 		_, resp.Diagnostics = config.Parse(req.File, []byte(req.Content))
 	default:
@@ -221,7 +232,7 @@ var (
 
 // validateItems parses every record of a JSONL file and lints each inline
 // rubric (a shared rubric pointer is linted once).
-func validateItems(file, content string) (diag.List, int) {
+func validateItems(file, content string, shared *rubric.Rubric) (diag.List, int) {
 	var out diag.List
 	seen := map[string]int{}
 	records := 0
@@ -242,7 +253,7 @@ func validateItems(file, content string) (diag.List, int) {
 			continue
 		}
 		records++
-		it, diags := eval.ParseItem([]byte(line), lineNo, eval.ParseOptions{File: file})
+		it, diags := eval.ParseItem([]byte(line), lineNo, eval.ParseOptions{File: file, Rubric: shared})
 		out = append(out, diags...)
 		if it == nil {
 			continue
@@ -253,8 +264,12 @@ func validateItems(file, content string) (diag.List, int) {
 		} else {
 			seen[it.ID] = lineNo
 		}
-		for _, d := range rubric.Lint(it.Rubric) {
-			d.File, d.Line, d.Column = file, lineNo, 0
+		if it.Rubric == shared {
+			continue // linted once, with its own file positions
+		}
+		for _, d := range rubric.Lint(it.Rubric).PrefixPath(it.RubricPath) {
+			d.File, d.Line = file, lineNo
+			_, d.Column = source.Locate([]byte(line), d.Path)
 			d.Record = it.ID
 			out = append(out, d)
 		}

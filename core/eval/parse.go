@@ -120,9 +120,9 @@ func (p *itemParser) fast(line []byte, opts ParseOptions) (*Item, bool) {
 	}
 	switch {
 	case f.Rubric != nil:
-		it.Rubric = p.rubric(json.RawMessage(f.Rubric), "$.rubric")
+		it.Rubric, it.RubricPath = p.rubric(json.RawMessage(f.Rubric), "$.rubric"), "$.rubric"
 	case f.Rubrics != nil:
-		it.Rubric = p.rubric(json.RawMessage(f.Rubrics), "$.rubrics")
+		it.Rubric, it.RubricPath = p.rubric(json.RawMessage(f.Rubrics), "$.rubrics"), "$.rubrics"
 	default:
 		it.Rubric = opts.Rubric
 	}
@@ -248,9 +248,9 @@ func (p *itemParser) slow(line []byte, opts ParseOptions) *Item {
 	case raw.Rubric != nil && raw.Rubrics != nil:
 		p.errorf("ambiguous-rubric", "$.rubrics", `the record has both "rubric" and "rubrics"`)
 	case raw.Rubric != nil:
-		it.Rubric = p.rubric(raw.Rubric, "$.rubric")
+		it.Rubric, it.RubricPath = p.rubric(raw.Rubric, "$.rubric"), "$.rubric"
 	case raw.Rubrics != nil:
-		it.Rubric = p.rubric(raw.Rubrics, "$.rubrics")
+		it.Rubric, it.RubricPath = p.rubric(raw.Rubrics, "$.rubrics"), "$.rubrics"
 	case opts.Rubric != nil:
 		it.Rubric = opts.Rubric
 	default:

@@ -25,7 +25,10 @@ type Item struct {
 	Prompt          []Message
 	ReferenceAnswer string
 	Rubric          *rubric.Rubric
-	Responses       []string
+	// RubricPath is where the rubric sits in the record ("$.rubric" or
+	// "$.rubrics"), "" for a shared rubric, so lints point into the record.
+	RubricPath string
+	Responses  []string
 	// Labels has one entry per response (or is nil): each is aligned with
 	// Rubric.Criteria, nil entries are unlabelled.
 	Labels      [][]*bool
