@@ -1,6 +1,10 @@
-// Package remote is an OpenAI-compatible chat-completions client: the
-// grader behind the LLM judge, reachable on vLLM, SGLang, Ollama or a
-// hosted API.
+// Package remote holds every network client of rcsd: an OpenAI-compatible
+// chat-completions client (the grader behind the LLM judge, on vLLM,
+// SGLang, Ollama or a hosted API) and the log-prob scorers behind
+// lm.Scorer for vLLM (/tokenize, /v1/completions with prompt_logprobs)
+// and SGLang (/generate with input token log-probs). Package lmserver
+// serves the embedded demo model in both wire formats, for tests and
+// offline examples.
 //
 // It is the only package under core that does network I/O, and it never
 // reads the environment: the host passes the base URL, model and API key
