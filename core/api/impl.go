@@ -236,27 +236,12 @@ func validateItems(file, content string, shared *rubric.Rubric) (diag.List, int)
 	var out diag.List
 	seen := map[string]int{}
 	records := 0
-	lineNo := 0
-	for len(content) > 0 {
-		lineNo++
-		line := content
-		if i := strings.IndexByte(content, '\n'); i >= 0 {
-			line, content = content[:i], content[i+1:]
-		} else {
-			content = ""
-		}
-		line = strings.TrimRight(line, "\r")
-		if lineNo == 1 {
-			line = strings.TrimPrefix(line, "\ufeff") // a UTF-8 byte order mark, as rcsd eval skips it
-		}
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
+	eachLine(content, func(line string, lineNo int) {
 		records++
 		it, diags := eval.ParseItem([]byte(line), lineNo, eval.ParseOptions{File: file, Rubric: shared})
 		out = append(out, diags...)
 		if it == nil {
-			continue
+			return
 		}
 		if prev, dup := seen[it.ID]; dup {
 			out = append(out, diag.Diagnostic{Severity: diag.Error, Code: "duplicate-id", File: file, Line: lineNo, Path: "$.id",
@@ -265,7 +250,7 @@ func validateItems(file, content string, shared *rubric.Rubric) (diag.List, int)
 			seen[it.ID] = lineNo
 		}
 		if it.Rubric == shared {
-			continue // linted once, with its own file positions
+			return // linted once, with its own file positions
 		}
 		for _, d := range rubric.Lint(it.Rubric).PrefixPath(it.RubricPath) {
 			d.File, d.Line = file, lineNo
@@ -273,8 +258,13 @@ func validateItems(file, content string, shared *rubric.Rubric) (diag.List, int)
 			d.Record = it.ID
 			out = append(out, d)
 		}
-	}
+	})
 	return out, records
+}
+
+// loadShared reads a shared rubric given as text in a request.
+func loadShared(text string) (*rubric.Rubric, diag.List) {
+	return rubric.Load("rubric", []byte(text))
 }
 
 // Evaluate evaluates the records of req.Items and summarises them.
@@ -282,7 +272,7 @@ func Evaluate(ctx context.Context, req EvaluateRequest) EvaluateResponse {
 	resp := EvaluateResponse{Results: []eval.Result{}, Diagnostics: diag.List{}, EngineVersion: EngineVersion}
 	cfg := req.Config
 	if req.Rubric != "" {
-		r, diags := rubric.Load("rubric", []byte(req.Rubric))
+		r, diags := loadShared(req.Rubric)
 		resp.Diagnostics = append(resp.Diagnostics, diags...)
 		if diags.HasErrors() {
 			return resp
@@ -295,26 +285,14 @@ func Evaluate(ctx context.Context, req EvaluateRequest) EvaluateResponse {
 		return resp
 	}
 	sum := eval.NewSummary()
-	lineNo := 0
-	content := req.Items
-	for len(content) > 0 {
-		lineNo++
-		line := content
-		if i := strings.IndexByte(content, '\n'); i >= 0 {
-			line, content = content[:i], content[i+1:]
-		} else {
-			content = ""
-		}
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
+	eachLine(req.Items, func(line string, lineNo int) {
 		lr := ev.Line(ctx, []byte(line), lineNo, "items")
 		resp.Diagnostics = append(resp.Diagnostics, lr.Diagnostics...)
 		if lr.Item != nil {
 			resp.Results = append(resp.Results, lr.Results...)
 			sum.Add(lr.Item, lr.Results)
 		}
-	}
+	})
 	if len(sum.Scores()) > 0 {
 		resp.Summary = Aggregate(sum, req.Seed, 0)
 	}
