@@ -27,6 +27,7 @@ func commands() []command {
 		{"validate", "check rubric files and item files; report every problem with its position", runValidate},
 		{"eval", "judge and score responses against rubrics, in batch (JSONL in, JSONL out)", runEval},
 		{"merge", "join the outputs of a sharded eval run and summarise them", runMerge},
+		{"teacher", "print the student's and the teacher's contexts for items, checked to differ only in the privileged block", runTeacher},
 		{"version", "print the engine version", func(_ []string, _ io.Reader, stdout, _ io.Writer) int {
 			fmt.Fprintln(stdout, api.EngineVersion)
 			return exitOK
@@ -38,7 +39,8 @@ const usageText = `rcsd: rubric-conditioned self-distillation toolkit
 
 In RCSD one model is both student (it sees the question) and teacher (it
 also sees the rubric and re-scores the student's tokens). rcsd prepares and
-checks what that needs: rubrics, per-criterion judgments and scores.
+checks what that needs: rubrics, per-criterion judgments and scores, the
+two contexts, the models' log-probs and the token-level conditioned loss.
 
 Usage:
   rcsd <command> [flags] [files]
