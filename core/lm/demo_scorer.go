@@ -2,6 +2,8 @@ package lm
 
 import (
 	"context"
+	"fmt"
+	"math"
 
 	"github.com/rcsd-dev/rcsd/core/lm/demo"
 )
@@ -33,4 +35,32 @@ func (d demoScorer) Score(ctx context.Context, context, continuation []int, topK
 		out[i] = Position{TokenID: p.TokenID, Token: p.Token, LogProb: p.LogProb, Top: alts[start:len(alts):len(alts)]}
 	}
 	return out, nil
+}
+
+func (d demoScorer) VocabSize() int { return d.m.VocabSize() }
+
+func (d demoScorer) Dense(ctx context.Context, context, continuation []int, f func(t int, logprobs []float64) error) error {
+	s := d.m.NewState()
+	for _, id := range context {
+		s.Push(id)
+	}
+	V := d.m.VocabSize()
+	buf := make([]float64, V)
+	for t, id := range continuation {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if id < 0 || id >= V {
+			return fmt.Errorf("demo: continuation token %d at position %d is outside the vocabulary [0, %d)", id, t, V)
+		}
+		buf = s.Probs(buf)
+		for i, p := range buf {
+			buf[i] = math.Log(p)
+		}
+		if err := f(t, buf); err != nil {
+			return err
+		}
+		s.Push(id)
+	}
+	return nil
 }

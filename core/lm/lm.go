@@ -55,3 +55,17 @@ type Scorer interface {
 type ChatTokenizer interface {
 	TokenizeChat(ctx context.Context, messages []Message, addGenerationPrompt bool) ([]int, error)
 }
+
+// DenseScorer is implemented by scorers that can give the whole
+// next-token distribution at every position (the embedded demo model),
+// which makes every support exact: no log-prob is ever missing.
+type DenseScorer interface {
+	Scorer
+	// VocabSize is the length of the vectors Dense passes.
+	VocabSize() int
+	// Dense calls f with the natural-log probabilities of the whole
+	// vocabulary at each position of continuation after context,
+	// teacher-forced. The slice is reused between calls; f must not keep
+	// it. An error from f stops the scan and is returned.
+	Dense(ctx context.Context, context, continuation []int, f func(t int, logprobs []float64) error) error
+}

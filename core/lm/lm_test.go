@@ -44,3 +44,49 @@ func TestDemoScorer(t *testing.T) {
 		t.Error("Score ignored a cancelled context")
 	}
 }
+
+// TestDemoDense: the dense vectors agree bit for bit with Score at the
+// sampled token and at every listed alternative, and sum to 1.
+func TestDemoDense(t *testing.T) {
+	m, err := demo.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := lm.Demo(m).(lm.DenseScorer)
+	ctx := context.Background()
+	prompt, _ := s.Tokenize(ctx, "The reference answer says the light reactions happen in the thylakoid.")
+	cont, _ := s.Tokenize(ctx, " They happen in the thylakoid membranes.")
+	sparse, err := s.Score(ctx, prompt, cont, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = s.Dense(ctx, prompt, cont, func(i int, lp []float64) error {
+		n++
+		if len(lp) != s.VocabSize() {
+			t.Fatalf("vector of %d, want %d", len(lp), s.VocabSize())
+		}
+		if lp[cont[i]] != sparse[i].LogProb {
+			t.Errorf("position %d: dense %v, sparse %v", i, lp[cont[i]], sparse[i].LogProb)
+		}
+		for _, a := range sparse[i].Top {
+			if lp[a.TokenID] != a.LogProb {
+				t.Errorf("position %d token %d: dense %v, top %v", i, a.TokenID, lp[a.TokenID], a.LogProb)
+			}
+		}
+		var sum float64
+		for _, v := range lp {
+			sum += math.Exp(v)
+		}
+		if math.Abs(sum-1) > 1e-9 {
+			t.Errorf("position %d: probabilities sum to %v", i, sum)
+		}
+		return nil
+	})
+	if err != nil || n != len(cont) {
+		t.Fatalf("Dense: %v after %d of %d positions", err, n, len(cont))
+	}
+	if err := s.Dense(ctx, prompt, []int{s.VocabSize()}, func(int, []float64) error { return nil }); err == nil {
+		t.Error("an out-of-vocabulary token was accepted")
+	}
+}
