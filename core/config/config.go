@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
+	"github.com/rcsd-dev/rcsd/core/distill"
+	"github.com/rcsd-dev/rcsd/core/prompt"
+	"github.com/rcsd-dev/rcsd/core/trace"
 	"github.com/rcsd-dev/rcsd/core/judge"
 	"github.com/rcsd-dev/rcsd/core/score"
 )
@@ -30,6 +33,16 @@ type Config struct {
 	// Concurrency is the number of records (and, for an llm judge,
 	// requests) in flight; 0 picks a default.
 	Concurrency int `json:"concurrency,omitempty"`
+	// Preset names a published setting (rcsd, opsd, rgsd, sdpo): it is
+	// the loss when the file has no loss section, and the teacher variant
+	// when prompt.variant is not given (see LossOptions, PromptOptions).
+	Preset string `json:"preset,omitempty"`
+	// Prompt renders the student's and the teacher's contexts.
+	Prompt prompt.Options `json:"prompt,omitzero"`
+	// Loss is the conditioned loss (docs/loss.md).
+	Loss distill.Options `json:"loss,omitzero"`
+	// Trace is how traces are read (the policy for missing log-probs).
+	Trace trace.Options `json:"trace,omitzero"`
 }
 
 // Judge configures per-criterion judging.
@@ -154,6 +167,15 @@ func (c *Config) validate() diag.List {
 	if c.Scoring.Bootstrap != nil && *c.Scoring.Bootstrap < 0 {
 		bad(CodeBadValue, "$.scoring.bootstrap", "", "bootstrap %d is negative", *c.Scoring.Bootstrap)
 	}
+	if c.Preset != "" {
+		if _, ok := LookupPreset(c.Preset); !ok {
+			bad(CodeBadValue, "$.preset", hint(c.Preset, PresetNames()), "unknown preset %q", c.Preset)
+		}
+	}
+	if c.Loss != (distill.Options{}) {
+		dl = append(dl, c.Loss.Validate().PrefixPath("$.loss")...)
+	}
+	dl = append(dl, c.Trace.Validate().PrefixPath("$.trace")...)
 	if c.Concurrency < 0 {
 		bad(CodeBadValue, "$.concurrency", "0 picks a default", "concurrency %d is negative", c.Concurrency)
 	}
@@ -165,4 +187,27 @@ func hint(v string, valid []string) string {
 		return h
 	}
 	return "one of: " + strings.Join(valid, ", ")
+}
+
+// LossOptions is the loss section, or the preset's loss when the file
+// has no loss section.
+func (c *Config) LossOptions() distill.Options {
+	if c.Loss == (distill.Options{}) {
+		if p, ok := LookupPreset(c.Preset); ok {
+			return p.Loss
+		}
+	}
+	return c.Loss
+}
+
+// PromptOptions is the prompt section with the preset's teacher variant
+// when the section names none.
+func (c *Config) PromptOptions() prompt.Options {
+	o := c.Prompt
+	if o.Variant == "" {
+		if p, ok := LookupPreset(c.Preset); ok {
+			o.Variant = p.Variant
+		}
+	}
+	return o
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rcsd-dev/rcsd/core/config"
+	"github.com/rcsd-dev/rcsd/core/distill"
+	"github.com/rcsd-dev/rcsd/core/prompt"
 	"github.com/rcsd-dev/rcsd/core/judge"
 	"github.com/rcsd-dev/rcsd/core/score"
 )
@@ -134,4 +136,43 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("config %v with diagnostics %v", c, dl)
 		}
 	})
+}
+
+// TestLossSections: a preset fills what the file leaves out; a loss
+// section is taken whole; bad loss values are reported at their paths.
+func TestLossSections(t *testing.T) {
+	c, dl := config.Parse("c.yaml", []byte("schema_version: 1\npreset: rcsd\nprompt: {chat: qwen3}\n"))
+	if len(dl) != 0 {
+		t.Fatal(dl)
+	}
+	if d := cmp.Diff(distill.RCSDReleased(), c.LossOptions()); d != "" {
+		t.Errorf("preset loss (-want +got):\n%s", d)
+	}
+	if o := c.PromptOptions(); o.Variant != prompt.RCSD || o.Chat != prompt.Qwen3 {
+		t.Errorf("prompt options %+v", o)
+	}
+	c, dl = config.Parse("c.yaml", []byte("schema_version: 1\npreset: rcsd\nloss: {divergence: jsd, beta: 0.5}\nprompt: {variant: rgsd, chat: llama3}\n"))
+	if len(dl) != 0 {
+		t.Fatal(dl)
+	}
+	if got := c.LossOptions(); got != (distill.Options{Divergence: distill.JSD, Beta: 0.5}) {
+		t.Errorf("loss section %+v", got)
+	}
+	if c.PromptOptions().Variant != prompt.RGSD {
+		t.Errorf("the file's variant lost to the preset's")
+	}
+	_, dl = config.Parse("c.yaml", []byte("schema_version: 1\npreset: rcds\nloss:\n  divergence: forward\n  beta: 0.3\n  temprature: 1.2\ntrace: {missing: guess}\n"))
+	var got []string
+	for _, d := range dl {
+		got = append(got, d.String())
+	}
+	want := []string{
+		`c.yaml:2:9: error bad-value: $.preset: unknown preset "rcds" (did you mean "rcsd"?)`,
+		`c.yaml:5:9: error distill-beta-without-jsd: $.loss.beta: beta 0.3 is set but divergence is "forward" (beta applies only to "jsd"; TRL convention: beta 0 = forward, 1 = reverse)`,
+		`c.yaml:6:15: error unknown-field: $.loss.temprature: unknown field "temprature" (did you mean "temperature"?)`,
+		`c.yaml:7:18: error trace-unknown-missing: $.trace.missing: unknown missing-log-prob policy "guess" (one of "error", "floor")`,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("diagnostics (-want +got):\n%s", d)
+	}
 }
