@@ -36,7 +36,7 @@ const DefaultTopK = 20
 
 // Diagnostic codes of trace production.
 const (
-	CodeScorer       = "logprobs-scorer"        // the backend failed (after its retries)
+	CodeScorer       = "logprobs-scorer"         // the backend failed (after its retries)
 	CodeEmptyReponse = "logprobs-empty-response" // a response with no tokens
 	CodeNoChatServer = "logprobs-no-server-template"
 )

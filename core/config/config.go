@@ -8,10 +8,10 @@ import (
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 	"github.com/rcsd-dev/rcsd/core/distill"
-	"github.com/rcsd-dev/rcsd/core/prompt"
-	"github.com/rcsd-dev/rcsd/core/trace"
 	"github.com/rcsd-dev/rcsd/core/judge"
+	"github.com/rcsd-dev/rcsd/core/prompt"
 	"github.com/rcsd-dev/rcsd/core/score"
+	"github.com/rcsd-dev/rcsd/core/trace"
 )
 
 // SchemaVersion is the version of the config file format. Files carry it

@@ -9,8 +9,8 @@ import (
 
 	"github.com/rcsd-dev/rcsd/core/config"
 	"github.com/rcsd-dev/rcsd/core/distill"
-	"github.com/rcsd-dev/rcsd/core/prompt"
 	"github.com/rcsd-dev/rcsd/core/judge"
+	"github.com/rcsd-dev/rcsd/core/prompt"
 	"github.com/rcsd-dev/rcsd/core/score"
 )
 

@@ -3,6 +3,8 @@ package distill
 import (
 	"fmt"
 	"math"
+	"math/big"
+	"sync"
 )
 
 // TokenResult is what one position contributes.
@@ -58,6 +60,7 @@ func NewKernel(o Options) (*Kernel, error) {
 	if l := o.Validate(); l.HasErrors() {
 		return nil, errFromList(l)
 	}
+	tablesOnce.Do(initTables)
 	n := o.normalized()
 	return &Kernel{o: n, invTau: 1 / n.Temperature}, nil
 }
@@ -119,7 +122,20 @@ func logSoftmaxRaw(l, p, x []float64, invTau float64, side string) (lse, sum flo
 	s := 0.0
 	for i, v := range x {
 		d := (v - m) * invTau
-		e := math.Exp(d)
+		// exp(d) inlined (see expFast); d ≤ 0 here unless NaN.
+		var e float64
+		if d >= -expMax && d <= expMax {
+			kd := d*expInvLn2N + expShift
+			ki := math.Float64bits(kd)
+			kd -= expShift
+			r := d + kd*expNegLn2HiN + kd*expNegLn2LoN
+			t := &expTab[ki%expN]
+			sc := math.Float64frombits(t.sbits + ki<<(52-expTableBits))
+			r2 := r * r
+			e = sc + sc*(t.tail+r+r2*(0.5+r*(1.0/6))+r2*r2*(1.0/24))
+		} else {
+			e = math.Exp(d)
+		}
 		l[i] = d
 		p[i] = e
 		s += e
@@ -127,7 +143,7 @@ func logSoftmaxRaw(l, p, x []float64, invTau float64, side string) (lse, sum flo
 	if s != s {
 		return 0, 0, inputErr("%s logits contain NaN", side)
 	}
-	return math.Log(s), s, nil
+	return logFast(s), s, nil
 }
 
 // divergenceTerms sums the per-entry divergence terms over a support.
@@ -225,7 +241,7 @@ func divergenceTerms(o *Options, ls, lt, ps, pt []float64, cs, ct, rs, rt float6
 			mix := (1-beta)*s + beta*t
 			var lm float64
 			if mix >= 0x1p-1000 {
-				lm = math.Log(mix)
+				lm = logFast(mix)
 			} else {
 				// Near underflow: log M by log-add-exp in the log domain.
 				x, y := l1b+a, lb+b
@@ -295,6 +311,11 @@ func (k *Kernel) Token(student, teacher []float64, sampled int, grad []float64) 
 	k.lt = grow(k.lt, n)
 	k.ps = grow(k.ps, n)
 	k.pt = grow(k.pt, n)
+	if k.o.Estimator == NoEstimator && k.o.Support == Full && k.o.ClipEntry == 0 && k.o.Divergence != JSD {
+		if r, ok := k.denseKL(student, teacher, sampled, grad); ok {
+			return r, nil
+		}
+	}
 	lseS, sumS, err := logSoftmaxRaw(k.ls, k.ps, student, k.invTau, "student")
 	if err != nil {
 		return TokenResult{}, err
@@ -340,6 +361,114 @@ func (k *Kernel) Token(student, teacher []float64, sampled int, grad []float64) 
 		panic("distill: unnormalised support " + string(k.o.Support))
 	}
 	return r, nil
+}
+
+// denseKL is Token's fast path for the forward or reverse KL over the
+// full vocabulary without a per-entry clip (TRL GKD's β = 0 and β = 1):
+// one pass finds both maxima, one computes the 2V exponentials (expFast,
+// inlined) into k.ps and k.pt with every sum the loss and the entropies
+// need, and with grad one more writes the gradient; nothing else is
+// stored. It gives up (ok false) when a logit is NaN or ±Inf or an
+// exponential would not be a normal number ((z_i − max z)/τ < −708), and
+// Token's general path then handles the row with its errors and its
+// conventions. With x_i = (z_i − max z)/τ, Z_S = Σ e^{x_i}, L_S = log Z_S,
+// S_i = e^{x_i}/Z_S, and y_i, Z_T, L_T, T_i likewise for the teacher:
+//
+//	forward: D = Σ_i T_i (y_i − x_i) + L_S − L_T,   ∂D/∂z_j = (S_j − T_j)/τ
+//	reverse: D = Σ_i S_i (x_i − y_i) + L_T − L_S,   ∂D/∂z_j = S_j (x_j − y_j + L_T − L_S − D)/τ
+//	H(S) = L_S − Σ_i S_i x_i,                      H(T) = L_T − Σ_i T_i y_i
+//
+// which are the general path's formulas summed first (Σ_i S_i = Σ_i T_i = 1).
+func (k *Kernel) denseKL(student, teacher []float64, sampled int, grad []float64) (r TokenResult, ok bool) {
+	n := len(student)
+	teacher = teacher[:n]
+	ms, mt := math.Inf(-1), math.Inf(-1)
+	for i, a := range student {
+		if a > ms {
+			ms = a
+		}
+		if b := teacher[i]; b > mt {
+			mt = b
+		}
+	}
+	if math.IsInf(ms, 0) || math.IsInf(mt, 0) { // also all NaN
+		return r, false
+	}
+	it := k.invTau
+	ps, pt := k.ps[:n], k.pt[:n]
+	var zs, zt, hx, hy, cross float64
+	fwd := k.o.Divergence == Forward
+	for i, a := range student {
+		x := (a - ms) * it
+		y := (teacher[i] - mt) * it
+		if !(x >= -expMax && y >= -expMax) { // NaN, −Inf, or e^x not normal
+			return r, false
+		}
+		// e^x and e^y: expFast inlined.
+		kx := x*expInvLn2N + expShift
+		ky := y*expInvLn2N + expShift
+		ix, iy := math.Float64bits(kx), math.Float64bits(ky)
+		kx -= expShift
+		ky -= expShift
+		rx := x + kx*expNegLn2HiN + kx*expNegLn2LoN
+		ry := y + ky*expNegLn2HiN + ky*expNegLn2LoN
+		tx, ty := &expTab[ix%expN], &expTab[iy%expN]
+		sx := math.Float64frombits(tx.sbits + ix<<(52-expTableBits))
+		sy := math.Float64frombits(ty.sbits + iy<<(52-expTableBits))
+		rx2, ry2 := rx*rx, ry*ry
+		ex := sx + sx*(tx.tail+rx+rx2*(0.5+rx*(1.0/6))+rx2*rx2*(1.0/24))
+		ey := sy + sy*(ty.tail+ry+ry2*(0.5+ry*(1.0/6))+ry2*ry2*(1.0/24))
+		ps[i] = ex
+		pt[i] = ey
+		zs += ex
+		zt += ey
+		hx += ex * x
+		hy += ey * y
+		// forward: Σ e^{y}(y − x); reverse: Σ e^{x}(x − y).
+		if fwd {
+			cross += ey * (y - x)
+		} else {
+			cross += ex * (x - y)
+		}
+	}
+	lS, lT := logFast(zs), logFast(zt)
+	rs, rt := 1/zs, 1/zt
+	var d float64
+	if fwd {
+		d = cross*rt + (lS - lT)
+	} else {
+		d = cross*rs + (lT - lS)
+	}
+	r.EntropyStudent = lS - hx*rs
+	r.EntropyTeacher = lT - hy*rt
+	if sampled >= 0 {
+		r.HasAdvantage = true
+		r.Advantage = ((teacher[sampled]-mt)*it - lT) - ((student[sampled]-ms)*it - lS)
+	}
+	k.finishToken(&r, d)
+	if grad == nil {
+		return r, true
+	}
+	grad = grad[:n]
+	if r.TokenClipped {
+		clear(grad)
+		return r, true
+	}
+	if fwd {
+		a, b := rs*it, rt*it
+		for i, p := range ps {
+			grad[i] = p*a - pt[i]*b
+		}
+		return r, true
+	}
+	c := lT - lS - d
+	a := rs * it
+	for i, p := range ps {
+		x := (student[i] - ms) * it
+		y := (teacher[i] - mt) * it
+		grad[i] = p * a * (x - y + c)
+	}
+	return r, true
 }
 
 // finishToken applies the per-token clip and sets the flags.
@@ -487,11 +616,160 @@ func renormLog(x, p []float64) (lse, sum float64) {
 	for i, v := range x {
 		d := v - m
 		x[i] = d
-		e := math.Exp(d)
+		e := expFast(d)
 		p[i] = e
 		s += e
 	}
-	return math.Log(s), s
+	return logFast(s), s
+}
+
+// A table-driven exp, the algorithm of ARM's optimized-routines / musl
+// exp (2^(k/N) from a 512-entry table with a correction term, then the
+// degree-4 Taylor polynomial on |r| ≤ ln2/1024): at most 1 ulp from the exact
+// value (measured against a 200-bit reference; math.Exp on amd64 is up to
+// 2), and about twice as fast as math.Exp when inlined by hand into a
+// loop, as the hot loops do. The loops call it only for
+// −expMax ≤ x ≤ expMax, where the result is a normal number; elsewhere
+// (NaN, ±Inf, underflow to subnormals or 0, overflow) math.Exp runs.
+const (
+	expTableBits = 9
+	expN         = 1 << expTableBits
+	expMax       = 708
+	expShift     = 0x1.8p52 // adding it rounds to an integer
+	expInvLn2N   = math.Log2E * expN
+	expNegLn2HiN = -6.93147180369123816490e-01 / expN // −ln2/N, high part (31 bits: exact times k)
+	expNegLn2LoN = -1.90821492927058770002e-10 / expN
+)
+
+// expTab[i] holds 2^(i/N) rounded (its bits, less i << (52−7) so that
+// adding k << (52−7) scales by 2^⌊k/N⌋) and the rounding error relative to
+// it, computed once with 256-bit arithmetic.
+var expTab [expN]struct {
+	tail  float64
+	sbits uint64
+}
+
+// The tables are filled by the first NewKernel (about 1.5 ms), not at
+// package initialisation, so that programs importing the package without
+// computing a loss do not pay for them.
+var tablesOnce sync.Once
+
+func initTables() {
+	expTab = makeExpTab()
+	logTab = makeLogTab()
+}
+
+func makeExpTab() (t [expN]struct {
+	tail  float64
+	sbits uint64
+}) {
+	const prec = 256
+	c := new(big.Float).SetPrec(prec).SetInt64(2)
+	for range expTableBits {
+		c.Sqrt(c) // 2^(1/N)
+	}
+	v := new(big.Float).SetPrec(prec).SetInt64(1)
+	h := new(big.Float).SetPrec(prec)
+	d := new(big.Float).SetPrec(prec)
+	for i := range t {
+		hi, _ := v.Float64()
+		h.SetFloat64(hi)
+		d.Sub(v, h)
+		d.Quo(d, h)
+		t[i].tail, _ = d.Float64()
+		t[i].sbits = math.Float64bits(hi) - uint64(i)<<(52-expTableBits)
+		v.Mul(v, c)
+	}
+	return t
+}
+
+// A table-driven log (the structure of ARM's optimized-routines / musl
+// log): x = 2^k z with z in [0.6875, 1.375), split into 128 subintervals
+// with centres c (exact), log x = k ln2 + log c + log1p(r), r = z/c − 1,
+// |r| < 0.002, log1p(r) − r by a degree-6 polynomial. log c is stored as
+// a head on a 2^-42 grid (so that k ln2hi + head is exact) and a tail.
+// Within 1/32 of 1, where log x is small and the head would cancel, and
+// for non-normal or non-finite x, math.Log runs. It is at most 1 ulp from
+// the exact value (TestLogFast).
+const (
+	logTableBits = 7
+	logN         = 1 << logTableBits
+	logOff       = 0x3fe6000000000000         // bits of 0.6875
+	logLn2Hi     = 6.93147180369123816490e-01 // math's split of ln 2: k·hi exact
+	logLn2Lo     = 1.90821492927058770002e-10
+)
+
+var logTab [logN]struct{ invc, c, head, tail float64 }
+
+func makeLogTab() (t [logN]struct{ invc, c, head, tail float64 }) {
+	const prec = 160
+	f := func(x float64) *big.Float { return new(big.Float).SetPrec(prec).SetFloat64(x) }
+	for i := range t {
+		lo := math.Float64frombits(logOff + uint64(i)<<(52-logTableBits))
+		hi := math.Float64frombits(logOff + uint64(i+1)<<(52-logTableBits))
+		c := (lo + hi) / 2 // exact: one bit more than the grid
+		// log c = 2 atanh(u), u = (c−1)/(c+1), |u| < 0.2.
+		u := f(c - 1)
+		u.Quo(u, f(c+1))
+		u2 := new(big.Float).SetPrec(prec).Mul(u, u)
+		sum := new(big.Float).SetPrec(prec)
+		pow := new(big.Float).SetPrec(prec).Set(u)
+		term := new(big.Float).SetPrec(prec)
+		for n := int64(0); n < 30; n++ { // u² < 0.04: 30 terms exceed 140 bits
+			term.Quo(pow, new(big.Float).SetPrec(prec).SetInt64(2*n+1))
+			sum.Add(sum, term)
+			pow.Mul(pow, u2)
+		}
+		sum.Mul(sum, f(2))
+		// head: log c rounded to a multiple of 2^-42.
+		scaled := new(big.Float).SetPrec(prec).SetMantExp(sum, 42)
+		n, _ := scaled.Int(nil)
+		if rem := new(big.Float).SetPrec(prec).Sub(scaled, new(big.Float).SetPrec(prec).SetInt(n)); rem.Cmp(f(0.5)) >= 0 {
+			n.Add(n, big.NewInt(1))
+		} else if rem.Cmp(f(-0.5)) <= 0 {
+			n.Sub(n, big.NewInt(1))
+		}
+		head := new(big.Float).SetPrec(prec).SetMantExp(new(big.Float).SetPrec(prec).SetInt(n), -42)
+		t[i].head, _ = head.Float64()
+		t[i].tail, _ = new(big.Float).SetPrec(prec).Sub(sum, head).Float64()
+		t[i].c = c
+		t[i].invc = 1 / c
+	}
+	return t
+}
+
+// logFast returns log x (math.Log within 1/32 of 1 and for x not a
+// positive finite normal number).
+func logFast(x float64) float64 {
+	if !(x >= 0x1p-1022 && x <= math.MaxFloat64) || (x > 1-0x1p-5 && x < 1+0x1p-5) {
+		return math.Log(x)
+	}
+	ix := math.Float64bits(x)
+	tmp := ix - logOff
+	e := &logTab[(tmp>>(52-logTableBits))%logN]
+	kd := float64(int64(tmp) >> 52)
+	z := math.Float64frombits(ix - tmp&(0xfff<<52))
+	r := (z - e.c) * e.invc   // z − c is exact
+	w := kd*logLn2Hi + e.head // exact
+	hi := w + r
+	lo := w - hi + r + (kd*logLn2Lo + e.tail)
+	r2 := r * r
+	return hi + (lo + r2*(-0.5+r*(1.0/3)+r2*(-0.25+r*0.2+r2*(-1.0/6))))
+}
+
+// expFast returns e^x (math.Exp outside [−expMax, expMax]).
+func expFast(x float64) float64 {
+	if !(x >= -expMax && x <= expMax) {
+		return math.Exp(x)
+	}
+	kd := x*expInvLn2N + expShift
+	ki := math.Float64bits(kd)
+	kd -= expShift
+	r := x + kd*expNegLn2HiN + kd*expNegLn2LoN // x − k ln2/N, |r| ≤ ln2/(2N)
+	t := &expTab[ki%expN]
+	sc := math.Float64frombits(t.sbits + ki<<(52-expTableBits)) // 2^(k/N)
+	r2 := r * r
+	return sc + sc*(t.tail+r+r2*(0.5+r*(1.0/6))+r2*r2*(1.0/24))
 }
 
 // addTail sets x[len−1] = log(1 − Σ_{i<len−1} exp x_i) with the sum's log

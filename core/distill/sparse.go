@@ -34,13 +34,110 @@ func (k *Kernel) AlignedToken(student, teacher []float64) (TokenResult, error) {
 	if k.o.Tail {
 		m = n + 1
 	}
-	k.ks = grow(k.ks, m)
-	k.kt = grow(k.kt, m)
 	k.kps = grow(k.kps, m)
 	k.kpt = grow(k.kpt, m)
+	if !k.o.Tail && k.o.Divergence != JSD {
+		if r, ok := k.alignedRenormKL(student, teacher); ok {
+			return r, nil
+		}
+	}
+	k.ks = grow(k.ks, m)
+	k.kt = grow(k.kt, m)
 	copy(k.ks, student)
 	copy(k.kt, teacher)
 	return k.alignedCore(n)
+}
+
+// alignedRenormKL is alignedCore's fast path for a renormalised support
+// with the forward or reverse KL, the RCSD setting. Log-probs are ≤ 0, so
+// their exponentials need no shift by the maximum: one pass validates the
+// entries and computes the 2n exponentials (expFast, inlined) with the
+// sums the normalisers and entropies need, and a second the clipped
+// terms. It reads the inputs in place and writes only k.kps and k.kpt
+// (grown to n by the caller). It gives up (ok false) unless every log-prob
+// is finite and ≤ 0 with e^{s_i/τ} a normal number (s_i/τ ≥ −708);
+// alignedCore then handles the row, with its errors and its
+// conventions for −Inf entries. The values equal alignedCore's up to
+// rounding (the same formulas, regrouped): with x_i = s_i/τ,
+// Z_S = Σ_j e^{x_j}, L_S = log Z_S, S_i = e^{x_i}/Z_S, and y_i, Z_T, L_T, T_i
+// likewise for the teacher,
+//
+//	forward: e_i = T_i (y_i − x_i + L_S − L_T),   reverse: e_i = S_i (x_i − y_i + L_T − L_S),
+//	H(S) = L_S − Σ_i S_i x_i,                     H(T) = L_T − Σ_i T_i y_i.
+func (k *Kernel) alignedRenormKL(student, teacher []float64) (r TokenResult, ok bool) {
+	n := len(student)
+	teacher = teacher[:n]
+	ps := k.kps[:n]
+	pt := k.kpt[:n]
+	it := k.invTau
+	var zs, zt, hx, hy float64
+	for i, a := range student {
+		b := teacher[i]
+		if !(a <= 0 && b <= 0) { // NaN, +Inf, positive: the general path's errors
+			return r, false
+		}
+		x := a * it
+		y := b * it
+		if !(x >= -expMax && y >= -expMax) {
+			// e^x would underflow to a subnormal or 0: rare, and left to
+			// the general path so that this loop makes no call (a call
+			// makes the compiler spill the loop's registers).
+			return r, false
+		}
+		// e^x and e^y: expFast inlined.
+		kx := x*expInvLn2N + expShift
+		ky := y*expInvLn2N + expShift
+		ix, iy := math.Float64bits(kx), math.Float64bits(ky)
+		kx -= expShift
+		ky -= expShift
+		rx := x + kx*expNegLn2HiN + kx*expNegLn2LoN
+		ry := y + ky*expNegLn2HiN + ky*expNegLn2LoN
+		tx, ty := &expTab[ix%expN], &expTab[iy%expN]
+		sx := math.Float64frombits(tx.sbits + ix<<(52-expTableBits))
+		sy := math.Float64frombits(ty.sbits + iy<<(52-expTableBits))
+		rx2, ry2 := rx*rx, ry*ry
+		ex := sx + sx*(tx.tail+rx+rx2*(0.5+rx*(1.0/6))+rx2*rx2*(1.0/24))
+		ey := sy + sy*(ty.tail+ry+ry2*(0.5+ry*(1.0/6))+ry2*ry2*(1.0/24))
+		ps[i] = ex
+		pt[i] = ey
+		zs += ex
+		zt += ey
+		hx += ex * x
+		hy += ey * y
+	}
+	lS, lT := logFast(zs), logFast(zt)
+	rs, rt := 1/zs, 1/zt
+	r.EntropyStudent = lS - hx*rs
+	r.EntropyTeacher = lT - hy*rt
+	clip := k.o.ClipEntry
+	if clip == 0 {
+		clip = math.Inf(1)
+	}
+	var d float64
+	nc := 0
+	if k.o.Divergence == Forward {
+		// e_i = T_i ((t_i − s_i)/τ + L_S − L_T) = e^{y_i} (t_i − s_i) (1/(τ Z_T)) + e^{y_i} (L_S − L_T)/Z_T
+		f, c := it*rt, (lS-lT)*rt
+		for i, a := range student {
+			p := pt[i]
+			e := p*(teacher[i]-a)*f + p*c
+			// min and a flag rather than a branch: whether a term is
+			// capped is data-dependent and mispredicts.
+			nc += b2i(e > clip)
+			d += min(e, clip)
+		}
+	} else {
+		f, c := it*rs, (lT-lS)*rs
+		for i, a := range student {
+			p := ps[i]
+			e := p*(a-teacher[i])*f + p*c
+			nc += b2i(e > clip)
+			d += min(e, clip)
+		}
+	}
+	r.ClippedEntries = nc
+	k.finishToken(&r, d)
+	return r, true
 }
 
 // alignedCore runs on k.ks[:n], k.kt[:n] (log-probs at τ = 1).
@@ -153,7 +250,15 @@ func (k *Kernel) SparseToken(student, teacher TopLogProbs, sampled int) (TokenRe
 		}
 		b[j] = dst.LogProbs[pos]
 	}
-	r, err := k.alignedCore(kk)
+	var r TokenResult
+	var err error
+	ok := false
+	if !k.o.Tail && k.o.Divergence != JSD {
+		r, ok = k.alignedRenormKL(k.ks[:kk], k.kt[:kk])
+	}
+	if !ok {
+		r, err = k.alignedCore(kk)
+	}
 	if err != nil {
 		return TokenResult{}, err
 	}
@@ -175,4 +280,13 @@ func lookup(x TopLogProbs, id int32) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// b2i is 1 for true and 0 for false (compiled to a flag set, no branch).
+func b2i(b bool) int {
+	var i int
+	if b {
+		i = 1
+	}
+	return i
 }
