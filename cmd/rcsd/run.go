@@ -28,6 +28,8 @@ func commands() []command {
 		{"eval", "judge and score responses against rubrics, in batch (JSONL in, JSONL out)", runEval},
 		{"merge", "join the outputs of a sharded eval run and summarise them", runMerge},
 		{"teacher", "print the student's and the teacher's contexts for items, checked to differ only in the privileged block", runTeacher},
+		{"logprobs", "score responses under both contexts with a model (demo, vLLM, SGLang) and write traces", runLogprobs},
+		{"loss", "compute the token-level conditioned loss of traces, with per-token divergence and advantage", runLoss},
 		{"version", "print the engine version", func(_ []string, _ io.Reader, stdout, _ io.Writer) int {
 			fmt.Fprintln(stdout, api.EngineVersion)
 			return exitOK

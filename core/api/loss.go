@@ -87,6 +87,9 @@ type LossLine struct {
 	// Result is nil when the record could not be read or computed.
 	Result      *trace.Result `json:"result,omitempty"`
 	Diagnostics diag.List     `json:"diagnostics,omitempty"`
+	// Text holds the completion's token texts (as the trace wrote them),
+	// for hosts that show tokens.
+	Text []string `json:"-"`
 }
 
 // Line parses one JSONL trace record (1-based lineNo within file),
@@ -104,6 +107,10 @@ func (l *LossComputer) Line(line []byte, lineNo int, file string) LossLine {
 		return out
 	}
 	out.Result = &res
+	out.Text = make([]string, len(tr.Student))
+	for i, p := range tr.Student {
+		out.Text[i] = p.Token
+	}
 	out.Diagnostics = append(out.Diagnostics, CheckLoss(tr, &res, file, lineNo)...)
 	return out
 }
