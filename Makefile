@@ -15,7 +15,7 @@ help: ## list the targets
 build: ## build the rcsd CLI into bin/
 	$(GO) build -trimpath -o $(RCSD) ./cmd/rcsd
 
-demo: build ## judge and score the bundled examples offline and print per-criterion feedback
+demo: build ## judge and score the bundled examples offline, show the teacher's context and the conditioned loss from the demo model
 	@echo "== rcsd validate: the example rubrics, items and config =="
 	@$(RCSD) validate -q examples/rubrics/* examples/science.jsonl examples/medical.jsonl examples/math.jsonl examples/eval-config.yaml
 	@for f in examples/science.jsonl examples/medical.jsonl examples/math.jsonl; do \
@@ -24,6 +24,11 @@ demo: build ## judge and score the bundled examples offline and print per-criter
 	done
 	@echo; echo "== rcsd eval --format text --rubric examples/rubrics/answer-format.yaml examples/items-shared-rubric.jsonl =="
 	@$(RCSD) eval --format text --no-progress --rubric examples/rubrics/answer-format.yaml examples/items-shared-rubric.jsonl
+	@echo; echo "== what the teacher sees: rcsd teacher --chat plain examples/math.jsonl (first item) =="
+	@$(RCSD) teacher --chat plain examples/math.jsonl | sed -n '1,/^$$/p'
+	@echo "== the conditioned loss from the embedded demo model (no server), first math item: rcsd logprobs | rcsd loss --preset rcsd =="
+	@head -n 1 examples/math.jsonl | $(RCSD) logprobs --backend demo --chat plain --attribution - 2>/dev/null | \
+		$(RCSD) loss --preset rcsd --format text -
 
 test: lint check-imports test-go test-wasm ## run every test (what CI runs)
 

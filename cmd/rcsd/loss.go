@@ -416,8 +416,9 @@ func printLossSummary(w io.Writer, s trace.Summary, failed int, cfg api.LossConf
 	}
 	fmt.Fprintln(w, ")")
 	if s.ValidTokens > 0 {
-		fmt.Fprintf(w, "clipped tokens %d (%.1f%%)   mean advantage log T − log S %+.4f over %d tokens   entropy student %.3f teacher %.3f\n",
-			s.ClippedTokens, 100*float64(s.ClippedTokens)/float64(s.ValidTokens), s.MeanAdvantage, s.AdvantageTokens, s.MeanEntropyStudent, s.MeanEntropyTeacher)
+		fmt.Fprintf(w, "clipped tokens %d (%.1f%%)   entropy student %.3f teacher %.3f\n",
+			s.ClippedTokens, 100*float64(s.ClippedTokens)/float64(s.ValidTokens), s.MeanEntropyStudent, s.MeanEntropyTeacher)
+		fmt.Fprintf(w, "mean advantage log T − log S at τ: %s\n", advantageNote(s.MeanAdvantage, s.AdvantageTokens))
 	}
 	if s.Approximation != "" {
 		fmt.Fprintf(w, "approximation: %s (%d log-probs filled)\n", s.Approximation, s.Filled)
@@ -425,7 +426,11 @@ func printLossSummary(w io.Writer, s trace.Summary, failed int, cfg api.LossConf
 	if len(s.Criteria) > 0 {
 		fmt.Fprintln(w, "per-criterion attribution (loss against the teacher that saw one criterion; mean log T_c − log S):")
 		for _, c := range s.Criteria {
-			fmt.Fprintf(w, "  %-16s loss %.6g   advantage %+.4f over %d tokens\n", c.ID, c.Loss, c.MeanAdvantage, c.AdvantageTokens)
+			adv := "n/a at τ ≠ 1"
+			if c.AdvantageTokens > 0 {
+				adv = advantageNote(c.MeanAdvantage, c.AdvantageTokens)
+			}
+			fmt.Fprintf(w, "  %-16s loss %.6g   advantage %s\n", c.ID, c.Loss, adv)
 		}
 	}
 }
@@ -542,4 +547,15 @@ func displayUnits(toks []trace.Token, text []string) []displayUnit {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// advantageNote prints a mean advantage, or why it is unknown: at τ ≠ 1
+// the sampled token's log-prob needs the full normaliser, which top-k
+// log-probs do not give (the per-token logprob_student/teacher at τ 1 are
+// in the records).
+func advantageNote(mean float64, n int) string {
+	if n == 0 {
+		return "unknown (top-k log-probs give it at τ = 1 only; see logprob_teacher − logprob_student per token)"
+	}
+	return fmt.Sprintf("%+.4f over %d tokens", mean, n)
 }
