@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -63,6 +64,7 @@ with their line, id and token position); 2 usage error; 3 I/O failure.
 // lossFlags are the loss knobs as flags; set records which were given.
 type lossFlags struct {
 	o        distill.Options
+	dense    string
 	missing  string
 	preset   string
 	cfgFile  string
@@ -99,6 +101,7 @@ func runLoss(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.format, "format", "jsonl", "output `format`: jsonl or text (a token strip a person reads)")
 	fs.IntVar(&f.workers, "concurrency", 0, "traces computed at once (default: CPU count)")
 	fs.BoolVar(&f.noTokens, "no-tokens", false, "leave the per-token outputs out of the records")
+	fs.StringVar(&f.dense, "dense", "", "dense input: `STUDENT.npy,TEACHER.npy` full-vocabulary logits [T, V] (float16/32/64), streamed row by row; the argument is then the completion's token ids (a file of whitespace- or comma-separated integers)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if errors.Is(err, errHelp) {
@@ -110,7 +113,7 @@ func runLoss(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rcsd loss: give one traces file, or - for standard input (rcsd loss -h)")
 		return exitUsage
 	}
-	if f.format != "jsonl" && f.format != "text" {
+	if f.format != "jsonl" && f.format != "text" && f.dense == "" {
 		fmt.Fprintf(stderr, "rcsd loss: --format %q: want jsonl or text\n", f.format)
 		return exitUsage
 	}
@@ -127,6 +130,9 @@ func runLoss(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "rcsd loss: %s\n", flagDiag(d))
 		}
 		return exitUsage
+	}
+	if f.dense != "" {
+		return runDenseLoss(cfg, &f, files[0], stdin, stdout, stderr)
 	}
 	return runLossFile(cfg, &f, files[0], stdin, stdout, stderr)
 }
@@ -558,4 +564,77 @@ func advantageNote(mean float64, n int) string {
 		return "unknown (top-k log-probs give it at τ = 1 only; see logprob_teacher − logprob_student per token)"
 	}
 	return fmt.Sprintf("%+.4f over %d tokens", mean, n)
+}
+
+// runDenseLoss computes the loss of one completion from two .npy logit
+// files, one row of each in memory at a time.
+func runDenseLoss(cfg api.LossConfig, f *lossFlags, tokensFile string, stdin io.Reader, stdout, stderr io.Writer) int {
+	paths := strings.Split(f.dense, ",")
+	if len(paths) != 2 || paths[0] == "" || paths[1] == "" {
+		fmt.Fprintln(stderr, "rcsd loss: --dense wants STUDENT.npy,TEACHER.npy")
+		return exitUsage
+	}
+	raw, err := readInput(tokensFile, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "rcsd loss: %v\n", err)
+		return exitFailure
+	}
+	var tokens []int
+	for i, field := range strings.FieldsFunc(string(raw), func(r rune) bool {
+		return r == ',' || r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '[' || r == ']'
+	}) {
+		id, err := strconv.Atoi(field)
+		if err != nil || id < 0 {
+			fmt.Fprintf(stderr, "%s: error dense-bad-token: token %d is %q, not a token id (a non-negative integer)\n", tokensFile, i, field)
+			return exitBadInput
+		}
+		tokens = append(tokens, id)
+	}
+	var readers [2]*trace.NPYReader
+	for i, p := range paths {
+		fh, err := os.Open(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "rcsd loss: %v\n", err)
+			return exitFailure
+		}
+		defer fh.Close()
+		r, err := trace.NewNPYReader(bufio.NewReaderSize(fh, 1<<20))
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: error dense-bad-npy: %v\n", p, err)
+			return exitBadInput
+		}
+		readers[i] = r
+	}
+	k, err := distill.NewKernel(cfg.Loss)
+	if err != nil {
+		fmt.Fprintf(stderr, "rcsd loss: %v\n", err)
+		return exitUsage
+	}
+	res, err := trace.DenseLoss(k, readers[0], readers[1], tokens, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: error dense-loss: %v\n", f.dense, err)
+		return exitBadInput
+	}
+	if f.noTokens {
+		res.Tokens = nil
+	}
+	b, err := json.Marshal(struct {
+		distill.Result
+		EngineVersion string `json:"engine_version"`
+	}{res, api.EngineVersion})
+	if err != nil {
+		fmt.Fprintf(stderr, "rcsd loss: %v\n", err)
+		return exitFailure
+	}
+	w := stdout
+	if f.out != "" && f.out != "-" {
+		if err := os.WriteFile(f.out, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintf(stderr, "rcsd loss: %v\n", err)
+			return exitFailure
+		}
+	} else {
+		fmt.Fprintln(w, string(b))
+	}
+	fmt.Fprintf(stderr, "dense: %d token(s), %d valid, loss %.6g (%s)\n", len(tokens), res.ValidTokens, res.Loss, cfg.Loss.Reduction)
+	return exitOK
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -183,5 +185,89 @@ func TestLossBadInput(t *testing.T) {
 	_, errOut, code = rcsd(t, "", "loss", "--beta", "0.5", p)
 	if code != exitUsage || !strings.Contains(errOut, "jsd") {
 		t.Errorf("beta without jsd: exit %d\n%s", code, errOut)
+	}
+}
+
+// npyF8 writes a [rows, cols] float64 matrix as a NumPy .npy file
+// (format 1.0, '<f8', C order), as np.save does.
+func npyF8(rows [][]float64) []byte {
+	header := fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d), }", len(rows), len(rows[0]))
+	pad := 64 - (10+len(header)+1)%64
+	header += strings.Repeat(" ", pad%64) + "\n"
+	b := []byte("\x93NUMPY\x01\x00")
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(header)))
+	b = append(b, header...)
+	for _, r := range rows {
+		for _, v := range r {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+	}
+	return b
+}
+
+// TestLossDense: --dense reads the two logit matrices row by row and gives
+// PyTorch's per-token values for one sequence of the reference cases.
+func TestLossDense(t *testing.T) {
+	data, err := os.ReadFile("../../core/distill/testdata/torch_reference.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct{ Cases []torchCase }
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, c := range ref.Cases {
+		if c.Name != "jsd-0.5-full" && c.Name != "rcsd-released" {
+			continue
+		}
+		s := writeFile(t, dir, c.Name+"-s.npy", string(npyF8(c.Student[0])))
+		tt := writeFile(t, dir, c.Name+"-t.npy", string(npyF8(c.Teacher[0])))
+		ids := make([]string, len(c.Tokens[0]))
+		for i, id := range c.Tokens[0] {
+			ids[i] = fmt.Sprint(id)
+		}
+		tok := writeFile(t, dir, c.Name+"-tokens.txt", strings.Join(ids, " ")+"\n")
+		cfg := writeFile(t, dir, c.Name+".json", `{"schema_version": 1, "loss": `+string(c.Options)+`}`)
+		out, errOut, code := rcsd(t, "", "loss", "--config", cfg, "--dense", s+","+tt, tok)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d\n%s", c.Name, code, errOut)
+		}
+		var res struct {
+			Loss   float64 `json:"loss"`
+			Tokens [][]struct {
+				Valid      bool    `json:"valid"`
+				Divergence float64 `json:"divergence"`
+			} `json:"tokens"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		var sum float64
+		n := 0
+		for i, tk := range res.Tokens[0] {
+			want := c.PerToken[0][i]
+			if math.Abs(tk.Divergence-want) > 1e-9*math.Max(1, math.Abs(want)) {
+				t.Errorf("%s token %d: %.15g, PyTorch %.15g", c.Name, i, tk.Divergence, want)
+			}
+			sum += tk.Divergence
+			n++
+		}
+		if math.Abs(res.Loss-sum/float64(n)) > 1e-12 {
+			t.Errorf("%s: loss %v, mean of tokens %v", c.Name, res.Loss, sum/float64(n))
+		}
+	}
+	// Mismatched inputs are errors, not guesses.
+	s := writeFile(t, dir, "s.npy", string(npyF8([][]float64{{0, 1}, {1, 0}})))
+	one := writeFile(t, dir, "one.npy", string(npyF8([][]float64{{0, 1}})))
+	tok := writeFile(t, dir, "tok.txt", "1 0")
+	if _, errOut, code := rcsd(t, "", "loss", "--dense", s+","+one, tok); code != exitBadInput || !strings.Contains(errOut, "dense-loss") {
+		t.Errorf("shape mismatch: exit %d\n%s", code, errOut)
+	}
+	if _, errOut, code := rcsd(t, "", "loss", "--dense", s+","+s, writeFile(t, dir, "bad.txt", "1 x")); code != exitBadInput || !strings.Contains(errOut, `"x"`) {
+		t.Errorf("bad token: exit %d\n%s", code, errOut)
+	}
+	if _, errOut, code := rcsd(t, "", "loss", "--dense", tok+","+s, tok); code != exitBadInput || !strings.Contains(errOut, "dense-bad-npy") {
+		t.Errorf("not an npy: exit %d\n%s", code, errOut)
 	}
 }
