@@ -68,6 +68,7 @@ func runLogprobs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	chat := fs.String("chat", "", "chat `template` both contexts are rendered with: chatml, qwen3, llama3 or plain (required)")
 	fs.BoolVar(&cfg.Prompt.Thinking, "thinking", false, "render with thinking on (qwen3)")
 	fs.StringVar(&cfg.Prompt.Custom, "template", "", "custom composition with {prompt} and {privileged_context}")
+	fs.StringVar(&cfg.Prompt.Criterion, "criterion", "", "criterion `id` for --variant single-criterion")
 	fs.BoolVar(&cfg.ServerTemplate, "server-template", false, "tokenize the chat messages with the server's own template (vllm /tokenize)")
 	fs.IntVar(&cfg.TopK, "topk", api.DefaultTopK, "alternatives per position and side (`k`)")
 	fs.BoolVar(&cfg.Attribution, "attribution", false, "also score under a teacher per criterion (per-criterion attribution)")

@@ -52,10 +52,19 @@ log-prob a trace lacks is an error for that trace (never a silent guess);
 --missing floor fills it with the smallest listed value, an upper bound,
 and marks the result "approximation": "floor".
 
+A server (vLLM, SGLang) returns each side's own top k, so a teacher top-k
+support usually lacks some student log-probs: use --missing floor (an
+upper bound, marked), or the sampled-token estimators (--estimator), which
+need only the sampled token's log-probs. The demo backend's traces are
+exact for every top-k support.
+
 Examples:
   rcsd logprobs --backend demo --chat plain examples/science.jsonl | rcsd loss --preset rcsd -
-  rcsd loss --divergence jsd --beta 0.5 --support full traces.jsonl
+  rcsd loss --divergence jsd --beta 0.5 --support teacher-topk --topk 20 traces.jsonl
+  rcsd loss --preset rcsd --missing floor vllm-traces.jsonl
+  rcsd loss --estimator sampled-token vllm-traces.jsonl
   rcsd loss --preset rcsd --clip-entry 0 --format text traces.jsonl   # what the clip cuts
+  rcsd loss --preset rcsd --dense student.npy,teacher.npy token-ids.txt
 
 Exit codes: 0 every trace computed; 1 some traces had errors (reported
 with their line, id and token position); 2 usage error; 3 I/O failure.
@@ -78,10 +87,10 @@ type lossFlags struct {
 func runLoss(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("loss", lossHelp, stderr)
 	var f lossFlags
-	div := fs.String("divergence", "forward", "`divergence`: forward (KL(T‖S)), reverse (KL(S‖T)) or jsd")
+	div := fs.String("divergence", "", "`divergence`: forward (KL(T‖S), the default), reverse (KL(S‖T)) or jsd")
 	fs.Float64Var(&f.o.Beta, "beta", 0, "JSD `β` in [0, 1] (TRL: 0 forward, 1 reverse); only with --divergence jsd")
-	fs.Float64Var(&f.o.Temperature, "temperature", 1, "temperature `τ` dividing both sides' logits")
-	sup := fs.String("support", "full", "`support`: full, teacher-topk or student-topk")
+	fs.Float64Var(&f.o.Temperature, "temperature", 0, "temperature `τ` dividing both sides' logits (default 1)")
+	sup := fs.String("support", "", "`support`: full (the default), teacher-topk or student-topk")
 	fs.IntVar(&f.o.TopK, "topk", 0, "`k` of a top-k support")
 	fs.BoolVar(&f.o.Tail, "tail", false, "add one tail bucket log(1 − Σ top-k p) instead of renormalising (τ must be 1)")
 	fs.Float64Var(&f.o.ClipEntry, "clip-entry", 0, "cap each (token, vocabulary entry) term at `c` before the vocabulary sum (RCSD: 0.05); 0 is off")
@@ -89,7 +98,7 @@ func runLoss(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.o.MaskThinking, "mask-thinking", false, "leave out everything up to and including the first </think> (a trace without one is dropped)")
 	fs.IntVar(&f.o.ThinkEndToken, "think-end-token", 0, "the tokenizer's </think> `id`, when the traces do not say")
 	fs.IntVar(&f.o.SkipFirst, "skip-first", 0, "leave the first `N` completion tokens out")
-	red := fs.String("reduction", "token-mean", "`reduction`: token-mean, sequence-mean, sum or batchmean")
+	red := fs.String("reduction", "", "`reduction`: token-mean (the default), sequence-mean, sum or batchmean")
 	est := fs.String("estimator", "", "sampled-token `estimator`: sampled-token, k1, abs, k2, k3, tinker or rllm (default: the full divergence)")
 	fs.Float64Var(&f.o.KLCoef, "kl-coef", 0, "tinker's `λ` (0 means 1)")
 	fs.Float64Var(&f.o.Discount, "discount", 0, "tinker's discount `γ` for the future sum; 0 is off")
@@ -125,10 +134,13 @@ func runLoss(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code != exitOK {
 		return code
 	}
-	if _, dl := api.NewLossComputer(cfg); dl.HasErrors() {
-		for _, d := range dl {
-			fmt.Fprintf(stderr, "rcsd loss: %s\n", flagDiag(d))
-		}
+	_, dl := api.NewLossComputer(cfg)
+	for _, d := range dl {
+		// Warnings too: a </think> id given without mask-thinking, a JSD
+		// at an endpoint β.
+		fmt.Fprintf(stderr, "rcsd loss: %s: %s\n", d.Severity, flagDiag(d))
+	}
+	if dl.HasErrors() {
 		return exitUsage
 	}
 	if f.dense != "" {

@@ -96,7 +96,7 @@ func runTeacher(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "rcsd teacher: %v\n", err)
 			return exitFailure
 		}
-		req.Rubric = string(b)
+		req.Rubric, req.RubricFile = string(b), *rubricFile
 	}
 	resp := api.Contexts(context.Background(), req)
 	status := exitOK

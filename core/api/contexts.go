@@ -8,6 +8,7 @@ import (
 	"github.com/rcsd-dev/rcsd/core/eval"
 	"github.com/rcsd-dev/rcsd/core/judge"
 	"github.com/rcsd-dev/rcsd/core/prompt"
+	"github.com/rcsd-dev/rcsd/core/rubric"
 )
 
 // ContextsRequest asks for the student's and the teacher's contexts of
@@ -15,8 +16,9 @@ import (
 type ContextsRequest struct {
 	// Items is JSONL, one item per line, as rcsd eval reads it.
 	Items string `json:"items"`
-	// Rubric is an optional shared rubric file's text.
-	Rubric string         `json:"rubric,omitempty"`
+	// Rubric is an optional shared rubric file's text; RubricFile names it.
+	Rubric     string `json:"rubric,omitempty"`
+	RubricFile string `json:"rubric_file,omitempty"`
 	Prompt prompt.Options `json:"prompt"`
 	// Judge decides the verdicts the feedback variant shows (auto by
 	// default); other variants ignore it.
@@ -55,7 +57,7 @@ func Contexts(ctx context.Context, req ContextsRequest) ContextsResponse {
 	}
 	cfg := EvalConfig{Judge: req.Judge}
 	if req.Rubric != "" {
-		r, dl := loadShared(req.Rubric)
+		r, dl := rubric.Load(req.RubricFile, []byte(req.Rubric))
 		resp.Diagnostics = append(resp.Diagnostics, dl...)
 		if dl.HasErrors() {
 			return resp
@@ -73,7 +75,10 @@ func Contexts(ctx context.Context, req ContextsRequest) ContextsResponse {
 		if it == nil {
 			return
 		}
-		resp.Pairs = append(resp.Pairs, ev.Contexts(ctx, it, req.Prompt)...)
+		for _, p := range ev.Contexts(ctx, it, req.Prompt) {
+			p.Diagnostics.WithFile(file)
+			resp.Pairs = append(resp.Pairs, p)
+		}
 	})
 	return resp
 }
@@ -104,6 +109,7 @@ func (e *Evaluator) Contexts(ctx context.Context, it *eval.Item, o prompt.Option
 func recordDiags(dl diag.List, it *eval.Item) diag.List {
 	for i := range dl {
 		dl[i].Record = it.ID
+
 		if dl[i].Line == 0 {
 			dl[i].Line = it.Line
 		}

@@ -77,6 +77,9 @@ func NewLossComputer(cfg LossConfig) (*LossComputer, diag.List) {
 func errDiags(err error, path string) diag.List {
 	var de *diag.Err
 	if errors.As(err, &de) {
+		if path == "" {
+			return de.List
+		}
 		return de.List.PrefixPath(path)
 	}
 	return diag.List{diag.Errorf("loss-error", path, "%v", err)}

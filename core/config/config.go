@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -176,6 +177,20 @@ func (c *Config) validate() diag.List {
 		dl = append(dl, c.Loss.Validate().PrefixPath("$.loss")...)
 	}
 	dl = append(dl, c.Trace.Validate().PrefixPath("$.trace")...)
+	if v := c.Prompt.Variant; v != "" && !slices.Contains(prompt.Variants(), v) {
+		names := make([]string, 0, 6)
+		for _, x := range prompt.Variants() {
+			names = append(names, string(x))
+		}
+		bad(CodeBadValue, "$.prompt.variant", hint(string(v), names), "unknown teacher variant %q", v)
+	}
+	if ch := c.Prompt.Chat; ch != "" && !slices.Contains(prompt.ChatTemplates(), ch) {
+		names := make([]string, 0, 4)
+		for _, x := range prompt.ChatTemplates() {
+			names = append(names, string(x))
+		}
+		bad(CodeBadValue, "$.prompt.chat", hint(string(ch), names), "unknown chat template %q", ch)
+	}
 	if c.Concurrency < 0 {
 		bad(CodeBadValue, "$.concurrency", "0 picks a default", "concurrency %d is negative", c.Concurrency)
 	}

@@ -184,9 +184,13 @@ func (o Options) Validate() diag.List {
 	switch {
 	case badFloat(o.Beta) || o.Beta < 0 || o.Beta > 1:
 		l = append(l, diag.Errorf("distill-bad-beta", "$.beta", "beta %v is outside [0, 1]", o.Beta))
-	case o.Beta != 0 && (o.Divergence == Forward || o.Divergence == Reverse):
+	case o.Beta != 0 && o.Divergence != JSD && o.Estimator == NoEstimator:
+		div := o.Divergence
+		if div == "" {
+			div = Forward // the default, which a β would otherwise silently leave
+		}
 		l = append(l, withHint(diag.Errorf("distill-beta-without-jsd", "$.beta",
-			"beta %v is set but divergence is %q", o.Beta, o.Divergence),
+			"beta %v is set but divergence is %q", o.Beta, div),
 			`beta applies only to "jsd"; TRL convention: beta 0 = forward, 1 = reverse`))
 	case o.Divergence == JSD && (o.Beta == 0 || o.Beta == 1):
 		name := "forward KL(T‖S)"
