@@ -17,9 +17,9 @@ type ContextsRequest struct {
 	// Items is JSONL, one item per line, as rcsd eval reads it.
 	Items string `json:"items"`
 	// Rubric is an optional shared rubric file's text; RubricFile names it.
-	Rubric     string `json:"rubric,omitempty"`
-	RubricFile string `json:"rubric_file,omitempty"`
-	Prompt prompt.Options `json:"prompt"`
+	Rubric     string         `json:"rubric,omitempty"`
+	RubricFile string         `json:"rubric_file,omitempty"`
+	Prompt     prompt.Options `json:"prompt"`
 	// Judge decides the verdicts the feedback variant shows (auto by
 	// default); other variants ignore it.
 	Judge judge.Kind `json:"judge,omitempty"`
