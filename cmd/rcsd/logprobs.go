@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -188,10 +187,8 @@ func newScorer(backend, url, model string, concurrency int, timeout time.Duratio
 	return nil, nameError("--backend", backend, []string{"demo", "vllm", "sglang"})
 }
 
-type scoreJob struct {
-	seq    int
-	line   []byte
-	lineNo int
+// scored is one item's traces and what went wrong.
+type scored struct {
 	out    []byte
 	diags  []string
 	failed bool
@@ -200,101 +197,59 @@ type scoreJob struct {
 // scoreItems scores items with n workers and writes the traces in input
 // order.
 func scoreItems(ctx context.Context, ev *api.Evaluator, s lm.Scorer, cfg api.LogprobsConfig, in io.Reader, name string, w io.Writer, stderr io.Writer, n int, ecfg api.EvalConfig) int {
-	jobs := make(chan *scoreJob, 2*n)
-	done := make(chan *scoreJob, 2*n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				it, dl := eval.ParseItem(j.line, j.lineNo, eval.ParseOptions{File: name, Rubric: ecfg.Rubric})
-				for _, d := range dl {
-					j.diags = append(j.diags, d.String())
-				}
-				if it == nil {
-					j.failed = true
-					done <- j
-					continue
-				}
-				trs, tdl := ev.Traces(ctx, s, it, cfg)
-				for _, d := range tdl {
-					if d.File == "" {
-						d.File = name
-					}
-					j.diags = append(j.diags, d.String())
-				}
-				j.failed = tdl.HasErrors()
-				for _, tr := range trs {
-					j.out = trace.Append(j.out, tr)
-					j.out = append(j.out, '\n')
-				}
-				done <- j
+	newWorker := func() func(record) scored {
+		return func(r record) scored {
+			var j scored
+			if r.tooLong {
+				j.failed = true
+				j.diags = []string{fmt.Sprintf("%s:%d: error line-too-long: the record is longer than %d bytes and was skipped", name, r.lineNo, eval.MaxLineBytes)}
+				return j
 			}
-		}()
-	}
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(readErr)
-		lr := newLineReader(in, eval.MaxLineBytes)
-		seq := 0
-		for ctx.Err() == nil {
-			line, lineNo, tooLong, err := lr.next()
-			if err != nil {
-				if err != io.EOF {
-					readErr <- err
-				}
-				break
+			it, dl := eval.ParseItem(r.line, r.lineNo, eval.ParseOptions{File: name, Rubric: ecfg.Rubric})
+			for _, d := range dl {
+				j.diags = append(j.diags, d.String())
 			}
-			if tooLong {
-				done <- &scoreJob{seq: seq, lineNo: lineNo, failed: true,
-					diags: []string{fmt.Sprintf("%s:%d: error line-too-long: the record is longer than %d bytes and was skipped", name, lineNo, eval.MaxLineBytes)}}
-				seq++
-				continue
+			if it == nil {
+				j.failed = true
+				return j
 			}
-			if strings.TrimSpace(string(line)) == "" {
-				continue
+			trs, tdl := ev.Traces(ctx, s, it, cfg)
+			for _, d := range tdl.WithFile(name) {
+				j.diags = append(j.diags, d.String())
 			}
-			jobs <- &scoreJob{seq: seq, line: append([]byte(nil), line...), lineNo: lineNo}
-			seq++
+			j.failed = tdl.HasErrors()
+			for _, tr := range trs {
+				j.out = trace.Append(j.out, tr)
+				j.out = append(j.out, '\n')
+			}
+			return j
 		}
-		close(jobs)
-		wg.Wait()
-		close(done)
-	}()
+	}
 	bw := bufio.NewWriter(w)
-	pending := map[int]*scoreJob{}
-	next, failed, traces := 0, 0, 0
+	failed, traces := 0, 0
 	status := exitOK
-	for j := range done {
-		pending[j.seq] = j
-		for {
-			j, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			for _, d := range j.diags {
-				fmt.Fprintln(stderr, d)
-			}
-			if j.failed {
-				failed++
-				status = exitBadInput
-			}
-			traces += strings.Count(string(j.out), "\n")
-			if _, err := bw.Write(j.out); err != nil {
-				fmt.Fprintf(stderr, "rcsd logprobs: %v\n", err)
-				return exitFailure
-			}
+	var writeErr error
+	err := pipeline(ctx, in, eval.MaxLineBytes, n, newWorker, func(j scored) bool {
+		for _, d := range j.diags {
+			fmt.Fprintln(stderr, d)
 		}
-	}
-	if err := <-readErr; err != nil {
+		if j.failed {
+			failed++
+			status = exitBadInput
+		}
+		traces += strings.Count(string(j.out), "\n")
+		_, writeErr = bw.Write(j.out)
+		return writeErr == nil
+	})
+	if err != nil {
 		fmt.Fprintf(stderr, "rcsd logprobs: reading %s: %v\n", name, err)
 		return exitFailure
 	}
-	if err := bw.Flush(); err != nil {
-		fmt.Fprintf(stderr, "rcsd logprobs: %v\n", err)
+	if writeErr == nil {
+		writeErr = bw.Flush()
+	}
+	if writeErr != nil {
+		fmt.Fprintf(stderr, "rcsd logprobs: %v\n", writeErr)
 		return exitFailure
 	}
 	fmt.Fprintf(stderr, "%d trace(s) written; %d record(s) with errors\n", traces, failed)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
@@ -226,14 +226,6 @@ func flagDiag(d diag.Diagnostic) string {
 	return msg
 }
 
-type lossJob struct {
-	seq     int
-	line    []byte
-	lineNo  int
-	tooLong bool
-	out     api.LossLine
-}
-
 // runLossFile streams the traces through worker goroutines (each with its
 // own kernel) and writes the results in input order.
 func runLossFile(cfg api.LossConfig, f *lossFlags, file string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -263,108 +255,46 @@ func runLossFile(cfg api.LossConfig, f *lossFlags, file string, stdin io.Reader,
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	jobs := make(chan *lossJob, 4*workers)
-	done := make(chan *lossJob, 4*workers)
-	var wg sync.WaitGroup
-	var initErr diag.List
-	var mu sync.Mutex
-	for range workers {
-		lc, dl := api.NewLossComputer(cfg)
-		if lc == nil {
-			mu.Lock()
-			initErr = dl
-			mu.Unlock()
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if j.tooLong {
-					j.out = api.LossLine{Diagnostics: diag.List{{Severity: diag.Error, Code: "line-too-long", File: name, Line: j.lineNo,
-						Message: fmt.Sprintf("the record is longer than %d bytes and was skipped", maxTraceBytes)}}}
-				} else {
-					j.out = lc.Line(j.line, j.lineNo, name)
-				}
-				done <- j
+	newWorker := func() func(record) api.LossLine {
+		lc, _ := api.NewLossComputer(cfg) // cfg was checked by the caller
+		return func(r record) api.LossLine {
+			if r.tooLong {
+				return api.LossLine{Diagnostics: diag.List{{Severity: diag.Error, Code: "line-too-long", File: name, Line: r.lineNo,
+					Message: fmt.Sprintf("the record is longer than %d bytes and was skipped", maxTraceBytes)}}}
 			}
-		}()
+			return lc.Line(r.line, r.lineNo, name)
+		}
 	}
-	if initErr != nil {
-		for _, d := range initErr {
-			fmt.Fprintf(stderr, "rcsd loss: %s\n", flagDiag(d))
-		}
-		return exitUsage
-	}
-	readErr := make(chan error, 1)
-	go func() {
-		lr := newLineReader(in, maxTraceBytes)
-		seq := 0
-		for {
-			line, lineNo, tooLong, err := lr.next()
-			if err != nil {
-				if err != io.EOF {
-					readErr <- err
-				}
-				break
-			}
-			if tooLong {
-				jobs <- &lossJob{seq: seq, lineNo: lineNo, tooLong: true}
-				seq++
-				continue
-			}
-			if strings.TrimSpace(string(line)) == "" {
-				continue
-			}
-			jobs <- &lossJob{seq: seq, line: append([]byte(nil), line...), lineNo: lineNo}
-			seq++
-		}
-		close(jobs)
-		wg.Wait()
-		close(done)
-		close(readErr)
-	}()
 	batch := trace.NewBatch(cfg.Loss.Reduction)
-	pending := map[int]*lossJob{}
-	next, failed := 0, 0
+	failed := 0
 	status := exitOK
-	for j := range done {
-		pending[j.seq] = j
-		for {
-			j, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			for _, d := range j.out.Diagnostics {
-				fmt.Fprintln(stderr, d.String())
-			}
-			if j.out.Result == nil {
-				failed++
-				status = exitBadInput
-				continue
-			}
-			batch.Add(j.out.Result)
-			if err := writeLossRecord(bw, &j.out, f); err != nil {
-				fmt.Fprintf(stderr, "rcsd loss: %v\n", err)
-				return exitFailure
-			}
+	var writeErr error
+	err := pipeline(context.Background(), in, maxTraceBytes, workers, newWorker, func(l api.LossLine) bool {
+		for _, d := range l.Diagnostics {
+			fmt.Fprintln(stderr, d.String())
 		}
-	}
-	if err := <-readErr; err != nil {
+		if l.Result == nil {
+			failed++
+			status = exitBadInput
+			return true
+		}
+		batch.Add(l.Result)
+		writeErr = writeLossRecord(bw, &l, f)
+		return writeErr == nil
+	})
+	if err != nil {
 		fmt.Fprintf(stderr, "rcsd loss: reading %s: %v\n", name, err)
 		return exitFailure
 	}
-	if err := bw.Flush(); err != nil {
-		fmt.Fprintf(stderr, "rcsd loss: %v\n", err)
-		return exitFailure
+	if writeErr == nil {
+		writeErr = bw.Flush()
 	}
-	if outFile != nil {
-		if err := outFile.Close(); err != nil {
-			fmt.Fprintf(stderr, "rcsd loss: %v\n", err)
-			return exitFailure
-		}
+	if writeErr == nil && outFile != nil {
+		writeErr = outFile.Close()
+	}
+	if writeErr != nil {
+		fmt.Fprintf(stderr, "rcsd loss: %v\n", writeErr)
+		return exitFailure
 	}
 	sum := batch.Summary()
 	if f.summary != "" {
