@@ -36,13 +36,7 @@ const (
 // line and column and JSON path. The config is nil when there is an error.
 func Parse(file string, data []byte) (*Config, diag.List) {
 	c, dl := parse(data)
-	for i := range dl {
-		if dl[i].Line == 0 && dl[i].Path != "" {
-			dl[i].Line, dl[i].Column = source.Locate(data, dl[i].Path)
-		}
-	}
-	dl.WithFile(file)
-	dl.Sort()
+	dl = source.Place(dl, data, file)
 	if dl.HasErrors() {
 		return nil, dl
 	}

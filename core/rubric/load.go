@@ -38,13 +38,7 @@ func Load(file string, data []byte) (*Rubric, diag.List) {
 			dl = append(dl, Lint(r)...)
 		}
 	}
-	for i := range dl {
-		if dl[i].Line == 0 && dl[i].Path != "" {
-			dl[i].Line, dl[i].Column = source.Locate(data, dl[i].Path)
-		}
-	}
-	dl.WithFile(file)
-	dl.Sort()
+	dl = source.Place(dl, data, file)
 	if dl.HasErrors() {
 		return nil, dl
 	}

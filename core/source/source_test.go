@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/rcsd-dev/rcsd/core/diag"
 )
 
 const jsonDoc = `{
@@ -148,4 +150,20 @@ func FuzzLocate(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPlace(t *testing.T) {
+	data := []byte("a: 1\nb:\n  c: x\n")
+	dl := diag.List{
+		{Severity: diag.Error, Code: "z", Path: "$.b.c", Message: "m"},
+		{Severity: diag.Error, Code: "y", Path: "$.a", Message: "m"},
+		{Severity: diag.Error, Code: "x", Line: 9, Column: 2, Message: "keeps its own position"},
+	}
+	got := Place(dl, data, "f.yaml")
+	want := []string{"f.yaml:1:4: error y: $.a: m", "f.yaml:3:6: error z: $.b.c: m", "f.yaml:9:2: error x: keeps its own position"}
+	for i, d := range got {
+		if d.String() != want[i] {
+			t.Errorf("%d: %s, want %s", i, d.String(), want[i])
+		}
+	}
 }
