@@ -6,7 +6,7 @@
 # Usage: bench/loss/run.sh [N]            (N traces, default 2000)
 # Env:   TOKENS=512  SEED=20260601  REPS=3  PY=/usr/bin/python3
 #        RCSD=prebuilt binary (default: go build ./cmd/rcsd into OUT)
-#        OUT=bench/loss/out (generated data, outputs; bench/loss/.gitignore)
+#        OUT=bench/out/loss (generated data and outputs; git ignores bench/out)
 #        STAGES=1 also runs bench/loss/main.go (rcsd's per-trace path on one
 #        goroutine, core 0) and prints the seconds spent in each stage
 #
