@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rcsd-dev/rcsd/core/config"
+	"github.com/rcsd-dev/rcsd/core/prompt"
 )
 
 // applyConfig reads --config and copies each of its settings into o
@@ -65,6 +66,47 @@ func applyConfig(fs *flag.FlagSet, o *evalOptions, stderr io.Writer) int {
 	}
 	if c.Concurrency > 0 && !set["concurrency"] {
 		o.concurrency = c.Concurrency
+	}
+	return exitOK
+}
+
+// applyPromptConfig fills o from the prompt section (and preset) of the
+// config file at path, for every field whose flag was not given; a flag
+// given on the command line wins. It returns an exit code.
+func applyPromptConfig(path string, fs *flag.FlagSet, o *prompt.Options, cmd string, stderr io.Writer) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "rcsd %s: %v\n", cmd, err)
+		return exitFailure
+	}
+	c, dl := config.Parse(path, data)
+	for _, d := range dl {
+		fmt.Fprintln(stderr, d.String())
+	}
+	if c == nil {
+		fmt.Fprintf(stderr, "rcsd %s: the config %s has errors\n", cmd, path)
+		return exitUsage
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	p := c.PromptOptions()
+	if !set["variant"] && p.Variant != "" {
+		o.Variant = p.Variant
+	}
+	if !set["chat"] && p.Chat != "" {
+		o.Chat = p.Chat
+	}
+	if !set["thinking"] && p.Thinking {
+		o.Thinking = true
+	}
+	if !set["reason-first"] && p.ReasonFirst {
+		o.ReasonFirst = true
+	}
+	if !set["criterion"] && p.Criterion != "" {
+		o.Criterion = p.Criterion
+	}
+	if !set["template"] && p.Custom != "" {
+		o.Custom = p.Custom
 	}
 	return exitOK
 }

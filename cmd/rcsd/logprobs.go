@@ -74,6 +74,7 @@ func runLogprobs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	rubricFile := fs.String("rubric", "", "shared rubric `FILE` for items without their own")
 	judgeKind := fs.String("judge", "auto", "`judge` whose verdicts the feedback variant shows")
 	out := fs.String("o", "", "write traces to `FILE` (default standard output)")
+	cfgFile := fs.String("config", "", "take the prompt section (and preset) of an rcsd config `FILE`; flags given win")
 	concurrency := fs.Int("concurrency", 8, "items scored at once (requests in flight for a server)")
 	timeout := fs.Duration("timeout", 120*time.Second, "per-request `timeout` for a server")
 	retries := fs.Int("retries", remote.DefaultMaxRetries, "retries on timeouts, 429 and 5xx")
@@ -88,11 +89,17 @@ func runLogprobs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rcsd logprobs: give one items file, or - for standard input (rcsd logprobs -h)")
 		return exitUsage
 	}
+	cfg.Prompt.Variant, cfg.Prompt.Chat = prompt.Variant(*variant), prompt.ChatTemplate(*chat)
+	if *cfgFile != "" {
+		if code := applyPromptConfig(*cfgFile, fs, &cfg.Prompt, "logprobs", stderr); code != exitOK {
+			return code
+		}
+		*chat = string(cfg.Prompt.Chat)
+	}
 	if *chat == "" {
 		fmt.Fprintln(stderr, "rcsd logprobs: --chat is required: the chat template of the model you score with (plain for the demo model)")
 		return exitUsage
 	}
-	cfg.Prompt.Variant, cfg.Prompt.Chat = prompt.Variant(*variant), prompt.ChatTemplate(*chat)
 	if msg := checkPromptNames(cfg.Prompt); msg != "" {
 		fmt.Fprintf(stderr, "rcsd logprobs: %s\n", msg)
 		return exitUsage

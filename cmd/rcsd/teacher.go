@@ -59,6 +59,7 @@ func runTeacher(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	rubricFile := fs.String("rubric", "", "shared rubric `FILE` for items without their own")
 	judgeKind := fs.String("judge", "auto", "`judge` whose verdicts the feedback variant shows")
 	format := fs.String("format", "text", "output `format`: text or json (one pair per line)")
+	cfgFile := fs.String("config", "", "take the prompt section (and preset) of an rcsd config `FILE`; flags given win")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if errors.Is(err, errHelp) {
@@ -70,6 +71,13 @@ func runTeacher(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "rcsd teacher: give one items file, or - for standard input (rcsd teacher -h)")
 		return exitUsage
 	}
+	o.Variant, o.Chat = prompt.Variant(*variant), prompt.ChatTemplate(*chat)
+	if *cfgFile != "" {
+		if code := applyPromptConfig(*cfgFile, fs, &o, "teacher", stderr); code != exitOK {
+			return code
+		}
+		*chat = string(o.Chat)
+	}
 	if *chat == "" {
 		fmt.Fprintln(stderr, "rcsd teacher: --chat is required: chatml, qwen3, llama3 or plain (the model's own template; a guessed one is the bug this command exists to catch)")
 		return exitUsage
@@ -78,7 +86,6 @@ func runTeacher(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rcsd teacher: --format %q: want text or json\n", *format)
 		return exitUsage
 	}
-	o.Variant, o.Chat = prompt.Variant(*variant), prompt.ChatTemplate(*chat)
 	if msg := checkPromptNames(o); msg != "" {
 		fmt.Fprintf(stderr, "rcsd teacher: %s\n", msg)
 		return exitUsage

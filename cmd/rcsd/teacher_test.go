@@ -77,3 +77,22 @@ func TestTeacherUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestTeacherConfig: the prompt section and the preset's variant come
+// from --config; a flag given on the command line wins.
+func TestTeacherConfig(t *testing.T) {
+	cfg := writeFile(t, t.TempDir(), "rcsd.yaml", "schema_version: 1\npreset: rgsd\nprompt:\n  chat: llama3\n")
+	out, errOut, code := rcsd(t, "", "teacher", "--config", cfg, "../../examples/math.jsonl")
+	if code != exitOK || !strings.Contains(out, "teacher (rgsd, llama3)") {
+		t.Errorf("config: exit %d, stderr %q\n%.300s", code, errOut, out)
+	}
+	out, _, code = rcsd(t, "", "teacher", "--config", cfg, "--variant", "opsd", "../../examples/math.jsonl")
+	if code != exitOK || !strings.Contains(out, "teacher (opsd, llama3)") {
+		t.Errorf("flag over config: exit %d\n%.300s", code, out)
+	}
+	bad := writeFile(t, t.TempDir(), "bad.yaml", "schema_version: 1\nprompt:\n  chat: lama3\n")
+	_, errOut, code = rcsd(t, "", "teacher", "--config", bad, "../../examples/math.jsonl")
+	if code != exitUsage || !strings.Contains(errOut, `unknown chat template "lama3"`) {
+		t.Errorf("bad config: exit %d, stderr %q", code, errOut)
+	}
+}
