@@ -131,7 +131,7 @@ func (p *itemParser) fast(line []byte, opts ParseOptions) (*Item, bool) {
 	} else {
 		it.Responses = *f.Responses
 	}
-	if f.Labels != nil && !isNull(json.RawMessage(f.Labels)) && it.Rubric != nil {
+	if f.Labels != nil && !source.IsNull(json.RawMessage(f.Labels)) && it.Rubric != nil {
 		it.Labels = p.labels(json.RawMessage(f.Labels), it.Rubric, len(it.Responses), f.Responses != nil)
 	}
 	if p.diags.HasErrors() {
@@ -236,10 +236,10 @@ func (p *itemParser) slow(line []byte, opts ParseOptions) *Item {
 	}
 
 	it.Prompt = p.prompt(raw.Prompt)
-	if raw.Reference != nil && !isNull(raw.Reference) {
+	if raw.Reference != nil && !source.IsNull(raw.Reference) {
 		it.ReferenceAnswer, _ = p.str(raw.Reference, "$.reference_answer")
 	}
-	if raw.ExampleTags != nil && !isNull(raw.ExampleTags) {
+	if raw.ExampleTags != nil && !source.IsNull(raw.ExampleTags) {
 		it.ExampleTags = p.strList(raw.ExampleTags, "$.example_tags")
 	}
 
@@ -276,7 +276,7 @@ func (p *itemParser) slow(line []byte, opts ParseOptions) *Item {
 			Message: "the record has no response to judge", Hint: p.hintFor(`add "response" (text) or "responses" (a list)`, "response", "responses")})
 	}
 
-	if raw.Labels != nil && !isNull(raw.Labels) && it.Rubric != nil && it.Responses != nil {
+	if raw.Labels != nil && !source.IsNull(raw.Labels) && it.Rubric != nil && it.Responses != nil {
 		it.Labels = p.labels(raw.Labels, it.Rubric, len(it.Responses), raw.Responses != nil)
 	}
 	return it
@@ -315,8 +315,6 @@ func isKnown(k string) bool {
 	return false
 }
 
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
 func (p *itemParser) id(raw json.RawMessage, path string) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '"' {
@@ -333,14 +331,14 @@ func (p *itemParser) id(raw json.RawMessage, path string) string {
 			return string(n)
 		}
 	}
-	p.errorf("bad-id", path, "expected a string or an integer id, got %s", kindOf(raw))
+	p.errorf("bad-id", path, "expected a string or an integer id, got %s", source.KindOf(raw))
 	return ""
 }
 
 func (p *itemParser) str(raw json.RawMessage, path string) (string, bool) {
 	var s string
 	if b := bytes.TrimSpace(raw); len(b) == 0 || b[0] != '"' || json.Unmarshal(b, &s) != nil {
-		p.errorf("wrong-type", path, "expected a string, got %s", kindOf(raw))
+		p.errorf("wrong-type", path, "expected a string, got %s", source.KindOf(raw))
 		return "", false
 	}
 	return s, true
@@ -349,7 +347,7 @@ func (p *itemParser) str(raw json.RawMessage, path string) (string, bool) {
 func (p *itemParser) strList(raw json.RawMessage, path string) []string {
 	b := bytes.TrimSpace(raw)
 	if len(b) == 0 || b[0] != '[' {
-		p.errorf("wrong-type", path, "expected a list of strings, got %s", kindOf(raw))
+		p.errorf("wrong-type", path, "expected a list of strings, got %s", source.KindOf(raw))
 		return nil
 	}
 	var out []string
@@ -364,7 +362,7 @@ func (p *itemParser) strList(raw json.RawMessage, path string) []string {
 	if json.Unmarshal(b, &elems) == nil {
 		for i, e := range elems {
 			if eb := bytes.TrimSpace(e); len(eb) == 0 || eb[0] != '"' {
-				p.errorf("wrong-type", path+"["+strconv.Itoa(i)+"]", "expected a string, got %s", kindOf(e))
+				p.errorf("wrong-type", path+"["+strconv.Itoa(i)+"]", "expected a string, got %s", source.KindOf(e))
 				return nil
 			}
 		}
@@ -374,7 +372,7 @@ func (p *itemParser) strList(raw json.RawMessage, path string) []string {
 }
 
 func (p *itemParser) prompt(raw json.RawMessage) []Message {
-	if raw == nil || isNull(raw) {
+	if raw == nil || source.IsNull(raw) {
 		return nil
 	}
 	b := bytes.TrimSpace(raw)
@@ -386,7 +384,7 @@ func (p *itemParser) prompt(raw json.RawMessage) []Message {
 		return []Message{{Role: "user", Content: s}}
 	}
 	if len(b) == 0 || b[0] != '[' {
-		p.errorf("wrong-type", "$.prompt", "expected a string or a list of chat messages, got %s", kindOf(raw))
+		p.errorf("wrong-type", "$.prompt", "expected a string or a list of chat messages, got %s", source.KindOf(raw))
 		return nil
 	}
 	var elems []json.RawMessage
@@ -406,7 +404,7 @@ func (p *itemParser) prompt(raw json.RawMessage) []Message {
 			if p.messageFieldTypes(eb, path) {
 				continue
 			}
-			p.errorf("wrong-type", path, `expected a message {"role", "content"} with string values, got %s`, kindOf(e))
+			p.errorf("wrong-type", path, `expected a message {"role", "content"} with string values, got %s`, source.KindOf(e))
 			continue
 		}
 		if m.Role == nil {
@@ -431,8 +429,8 @@ func (p *itemParser) messageFieldTypes(eb []byte, path string) bool {
 	}
 	found := false
 	for _, k := range []string{"role", "content"} {
-		if v, ok := fields[k]; ok && kindOf(v) != "a string" && kindOf(v) != "null" {
-			p.errorf("wrong-type", path+"."+k, "expected a string, got %s", kindOf(v))
+		if v, ok := fields[k]; ok && source.KindOf(v) != "a string" && source.KindOf(v) != "null" {
+			p.errorf("wrong-type", path+"."+k, "expected a string, got %s", source.KindOf(v))
 			found = true
 		}
 	}
@@ -490,7 +488,7 @@ func (p *itemParser) labels(raw json.RawMessage, r *rubric.Rubric, nResp int, mu
 		return [][]*bool{l}
 	}
 	if len(b) == 0 || b[0] != '[' {
-		p.errorf("wrong-type", "$.labels", "with \"responses\", \"labels\" must be a list with one entry per response, got %s", kindOf(raw))
+		p.errorf("wrong-type", "$.labels", "with \"responses\", \"labels\" must be a list with one entry per response, got %s", source.KindOf(raw))
 		return nil
 	}
 	var elems []json.RawMessage
@@ -525,7 +523,7 @@ func (p *itemParser) labelSet(b []byte, path string, r *rubric.Rubric) ([]*bool,
 			var elems []json.RawMessage
 			_ = json.Unmarshal(b, &elems)
 			for i, e := range elems {
-				if k := kindOf(e); k != "a boolean" && k != "null" {
+				if k := source.KindOf(e); k != "a boolean" && k != "null" {
 					p.errorf("wrong-type", path+"["+strconv.Itoa(i)+"]", "a label must be true, false or null, got %s", k)
 					return nil, false
 				}
@@ -566,7 +564,7 @@ func (p *itemParser) labelSet(b []byte, path string, r *rubric.Rubric) ([]*bool,
 				out[i] = boolPtr(false)
 			case "null":
 			default:
-				p.errorf("wrong-type", kp, "a label must be true, false or null, got %s", kindOf(v))
+				p.errorf("wrong-type", kp, "a label must be true, false or null, got %s", source.KindOf(v))
 				ok = false
 			}
 		}
@@ -580,7 +578,7 @@ func (p *itemParser) labelSet(b []byte, path string, r *rubric.Rubric) ([]*bool,
 		})
 		return out, ok
 	}
-	p.errorf("wrong-type", path, "labels must be a list aligned with the criteria or an object keyed by criterion id, got %s", kindOf(b))
+	p.errorf("wrong-type", path, "labels must be a list aligned with the criteria or an object keyed by criterion id, got %s", source.KindOf(b))
 	return nil, false
 }
 
@@ -594,28 +592,6 @@ func boolPtr(b bool) *bool {
 		return &trueV
 	}
 	return &falseV
-}
-
-// kindOf names the JSON type of raw for messages.
-func kindOf(raw []byte) string {
-	b := bytes.TrimSpace(raw)
-	if len(b) == 0 {
-		return "nothing"
-	}
-	switch b[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	default:
-		return "a number"
-	}
 }
 
 func jsonErrText(err error) string {

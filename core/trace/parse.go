@@ -196,7 +196,7 @@ func (p *parser) fast() (*Trace, bool) {
 		}
 		tr.ThinkEndToken = &te
 	}
-	if w.Mask != nil && !isNull(w.Mask) {
+	if w.Mask != nil && !source.IsNull(w.Mask) {
 		if tr.Mask, ok = fastBools(w.Mask); !ok {
 			return nil, false
 		}
@@ -372,40 +372,18 @@ func (p *parser) slow() *Trace {
 	tr.Student = p.positions(raw.Student, "$.student", "student", "")
 	tr.Teacher = p.positions(raw.Teacher, "$.teacher", "teacher", "")
 	tr.Criteria = p.criteria(raw.Criteria)
-	if v, ok := p.integer(raw.ThinkEndToken, "$.think_end_token", "think_end_token", "", false); ok && raw.ThinkEndToken != nil && !isNull(raw.ThinkEndToken) {
+	if v, ok := p.integer(raw.ThinkEndToken, "$.think_end_token", "think_end_token", "", false); ok && raw.ThinkEndToken != nil && !source.IsNull(raw.ThinkEndToken) {
 		tr.ThinkEndToken = &v
 	}
 	tr.Mask = p.mask(raw.Mask)
-	if m := raw.Meta; m != nil && !isNull(m) {
+	if m := raw.Meta; m != nil && !source.IsNull(m) {
 		if bytes.TrimSpace(m)[0] != '{' {
-			p.errorf(CodeWrongType, "$.meta", "put free-form data in an object", "meta: expected an object, got %s", kindOf(m))
+			p.errorf(CodeWrongType, "$.meta", "put free-form data in an object", "meta: expected an object, got %s", source.KindOf(m))
 		} else {
 			tr.Meta = []byte(m)
 		}
 	}
 	return tr
-}
-
-func isNull(raw []byte) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-func kindOf(raw []byte) string {
-	b := bytes.TrimSpace(raw)
-	if len(b) == 0 {
-		return "nothing"
-	}
-	switch b[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
 }
 
 // jsonError reports a syntax error at its column, naming NaN and
@@ -476,7 +454,7 @@ func (p *parser) unknownKeys(obj []byte, path, what string, known []string, crit
 }
 
 func (p *parser) recordID(raw rawRef) string {
-	if raw == nil || isNull(raw) {
+	if raw == nil || source.IsNull(raw) {
 		id := "line-" + strconv.Itoa(p.lineNo)
 		p.add(diag.Diagnostic{Severity: diag.Warning, Code: CodeMissingID, Path: "$",
 			Message: `the trace has no "id"; using ` + strconv.Quote(id),
@@ -489,13 +467,13 @@ func (p *parser) recordID(raw rawRef) string {
 	if b := bytes.TrimSpace(raw); b[0] == '"' {
 		p.errorf(CodeBadID, "$.id", "", "the id is an empty string")
 	} else {
-		p.errorf(CodeBadID, "$.id", "", "expected a string or an integer id, got %s", kindOf(raw))
+		p.errorf(CodeBadID, "$.id", "", "expected a string or an integer id, got %s", source.KindOf(raw))
 	}
 	return ""
 }
 
 func (p *parser) version(raw rawRef) {
-	if raw == nil || isNull(raw) {
+	if raw == nil || source.IsNull(raw) {
 		return
 	}
 	v, ok := p.integer(raw, "$.schema_version", "schema_version", "", false)
@@ -573,7 +551,7 @@ func (p *parser) integer(raw rawRef, path, name, where string, required bool) (i
 		}
 		return 0, false
 	}
-	if isNull(raw) {
+	if source.IsNull(raw) {
 		if required {
 			p.errorf(CodeWrongType, path, "", "%s%s: expected an integer, got null", where, name)
 		}
@@ -581,7 +559,7 @@ func (p *parser) integer(raw rawRef, path, name, where string, required bool) (i
 	}
 	lit, _, ok := numberLiteral(raw)
 	if !ok {
-		p.errorf(CodeWrongType, path, "", "%s%s: expected an integer, got %s", where, name, kindOf(raw))
+		p.errorf(CodeWrongType, path, "", "%s%s: expected an integer, got %s", where, name, source.KindOf(raw))
 		return 0, false
 	}
 	v, err := strconv.ParseInt(lit, 10, 64)
@@ -623,7 +601,7 @@ func (p *parser) logprob(raw rawRef, path, where string) (float64, bool) {
 		p.errorf(CodeMissingField, parentPath(path), "", `%s"logprob" is missing`, where)
 		return 0, false
 	}
-	if isNull(raw) {
+	if source.IsNull(raw) {
 		p.errorf(CodeWrongType, path, "JSON has no NaN: a null log-prob often is one; every log-prob must be a finite number",
 			"%slogprob: expected a number, got null", where)
 		return 0, false
@@ -639,7 +617,7 @@ func (p *parser) logprob(raw rawRef, path, where string) (float64, bool) {
 				return 0, false
 			}
 		}
-		p.errorf(CodeWrongType, path, "", "%slogprob: expected a number, got %s", where, kindOf(raw))
+		p.errorf(CodeWrongType, path, "", "%slogprob: expected a number, got %s", where, source.KindOf(raw))
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(lit, 64)
@@ -656,12 +634,12 @@ func (p *parser) logprob(raw rawRef, path, where string) (float64, bool) {
 }
 
 func (p *parser) str(raw rawRef, path, where string) (string, bool) {
-	if raw == nil || isNull(raw) {
+	if raw == nil || source.IsNull(raw) {
 		return "", true
 	}
 	var s string
 	if b := bytes.TrimSpace(raw); b[0] != '"' || json.Unmarshal(b, &s) != nil {
-		p.errorf(CodeWrongType, path, "", "%stoken: expected a string, got %s", where, kindOf(raw))
+		p.errorf(CodeWrongType, path, "", "%stoken: expected a string, got %s", where, source.KindOf(raw))
 		return "", false
 	}
 	return s, true
@@ -674,7 +652,7 @@ func (p *parser) list(raw rawRef, path, what, want, crit string) ([]rawRef, bool
 	}
 	b := bytes.TrimSpace(raw)
 	if b[0] != '[' {
-		d := diag.Errorf(CodeWrongType, path, "%s: expected %s, got %s", what, want, kindOf(raw))
+		d := diag.Errorf(CodeWrongType, path, "%s: expected %s, got %s", what, want, source.KindOf(raw))
 		d.Criterion = crit
 		p.add(d)
 		return nil, false
@@ -696,7 +674,7 @@ func (p *parser) positions(raw rawRef, path, name, crit string) []lm.Position {
 		p.errorf(CodeMissingField, "$", "", "the trace has no %q positions", name)
 		return nil
 	}
-	if isNull(raw) {
+	if source.IsNull(raw) {
 		d := diag.Errorf(CodeWrongType, path, "%s: expected a list of positions, got null", name)
 		d.Criterion = crit
 		p.add(d)
@@ -712,7 +690,7 @@ func (p *parser) positions(raw rawRef, path, name, crit string) []lm.Position {
 		where := fmt.Sprintf("%s position %d: ", name, t)
 		if b := bytes.TrimSpace(e); b[0] != '{' {
 			p.add(diag.Diagnostic{Severity: diag.Error, Code: CodeWrongType, Path: pp, Criterion: crit,
-				Message: fmt.Sprintf("%s position %d: expected an object {token_id, logprob, top}, got %s", name, t, kindOf(e))})
+				Message: fmt.Sprintf("%s position %d: expected an object {token_id, logprob, top}, got %s", name, t, source.KindOf(e))})
 			continue
 		}
 		var lp loosePos
@@ -724,7 +702,7 @@ func (p *parser) positions(raw rawRef, path, name, crit string) []lm.Position {
 		pos.TokenID, _ = p.integer(lp.TokenID, pp+".token_id", "token_id", where, true)
 		pos.Token, _ = p.str(lp.Token, pp+".token", where)
 		pos.LogProb, _ = p.logprob(lp.LogProb, pp+".logprob", where)
-		if lp.Top == nil || isNull(lp.Top) {
+		if lp.Top == nil || source.IsNull(lp.Top) {
 			continue
 		}
 		alts, ok := p.list(lp.Top, pp+".top", where+"top", "a list of {token_id, logprob} objects", crit)
@@ -737,7 +715,7 @@ func (p *parser) positions(raw rawRef, path, name, crit string) []lm.Position {
 			aw := fmt.Sprintf("%s position %d, top entry %d: ", name, t, j)
 			if b := bytes.TrimSpace(a); b[0] != '{' {
 				p.add(diag.Diagnostic{Severity: diag.Error, Code: CodeWrongType, Path: ap, Criterion: crit,
-					Message: fmt.Sprintf("%sexpected an object {token_id, logprob}, got %s", aw, kindOf(a))})
+					Message: fmt.Sprintf("%sexpected an object {token_id, logprob}, got %s", aw, source.KindOf(a))})
 				continue
 			}
 			var la loosePos // "top" inside a top entry is reported as unknown below
@@ -755,12 +733,12 @@ func (p *parser) positions(raw rawRef, path, name, crit string) []lm.Position {
 }
 
 func (p *parser) criteria(raw rawRef) map[string][]lm.Position {
-	if raw == nil || isNull(raw) {
+	if raw == nil || source.IsNull(raw) {
 		return nil
 	}
 	if bytes.TrimSpace(raw)[0] != '{' {
 		p.errorf(CodeWrongType, "$.criteria", `{"<criterion id>": [teacher positions conditioned on that criterion alone]}`,
-			"criteria: expected an object, got %s", kindOf(raw))
+			"criteria: expected an object, got %s", source.KindOf(raw))
 		return nil
 	}
 	var m map[string]rawRef
@@ -783,7 +761,7 @@ func (p *parser) criteria(raw rawRef) map[string][]lm.Position {
 }
 
 func (p *parser) mask(raw rawRef) []bool {
-	if raw == nil || isNull(raw) {
+	if raw == nil || source.IsNull(raw) {
 		return nil
 	}
 	elems, ok := p.list(raw, "$.mask", "mask", "a list of booleans", "")
@@ -797,7 +775,7 @@ func (p *parser) mask(raw rawRef) []bool {
 			out[i] = true
 		case "false":
 		default:
-			p.errorf(CodeWrongType, "$.mask["+strconv.Itoa(i)+"]", "", "mask entry %d: expected true or false, got %s", i, kindOf(e))
+			p.errorf(CodeWrongType, "$.mask["+strconv.Itoa(i)+"]", "", "mask entry %d: expected true or false, got %s", i, source.KindOf(e))
 		}
 	}
 	return out
