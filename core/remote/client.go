@@ -245,37 +245,61 @@ func (c *Client) Chat(ctx context.Context, messages []Message) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("remote: encoding request: %v", err)
 	}
+	var content string
+	err = c.retry(ctx, "", func() error {
+		var err error
+		content, err = c.attempt(ctx, body)
+		return err
+	}, func(err error) (error, bool) {
+		var se *StatusError
+		if errors.As(err, &se) && !se.Retryable() {
+			return err, true
+		}
+		return nil, false
+	})
+	return content, err
+}
+
+// retry runs try until it succeeds, a failure is final (final returns
+// the error to report and true), the retry budget is spent, or ctx ends,
+// waiting c.backoff between attempts. Every request of the package goes
+// through it, so all share one retry policy and one set of messages
+// ("remote: [name: ]…"); errors come back redacted.
+func (c *Client) retry(ctx context.Context, name string, try func() error, final func(error) (error, bool)) error {
+	prefix := "remote: "
+	if name != "" {
+		prefix += name + ": "
+	}
 	retries := max(c.MaxRetries, 0)
 	var last error
 	for attempt := 0; ; attempt++ {
-		content, err := c.attempt(ctx, body)
+		err := try()
 		if err == nil {
-			return content, nil
+			return nil
 		}
 		if ctx.Err() != nil {
-			return "", c.wrap(fmt.Errorf("remote: %w (after %d attempts; last error: %v)", ctx.Err(), attempt+1, err))
+			return c.wrap(fmt.Errorf("%s%w (after %d attempts; last error: %v)", prefix, ctx.Err(), attempt+1, err))
 		}
 		last = err
-		var se *StatusError
-		if errors.As(err, &se) && !se.Retryable() {
-			return "", c.wrap(err)
+		if ferr, ok := final(err); ok {
+			return c.wrap(ferr)
 		}
 		if attempt >= retries {
 			break
 		}
 		wait := c.backoff(attempt, err)
 		if c.Log != nil {
-			c.Log(c.redact(fmt.Sprintf("remote: attempt %d/%d failed: %v; retrying in %v", attempt+1, retries+1, err, wait)))
+			c.Log(c.redact(fmt.Sprintf("%sattempt %d/%d failed: %v; retrying in %v", prefix, attempt+1, retries+1, err, wait)))
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return "", c.wrap(fmt.Errorf("remote: %w (after %d attempts; last error: %v)", ctx.Err(), attempt+1, err))
+			return c.wrap(fmt.Errorf("%s%w (after %d attempts; last error: %v)", prefix, ctx.Err(), attempt+1, err))
 		case <-t.C:
 		}
 	}
-	return "", c.wrap(fmt.Errorf("remote: giving up after %d attempts: %w", retries+1, last))
+	return c.wrap(fmt.Errorf("%sgiving up after %d attempts: %w", prefix, retries+1, last))
 }
 
 // backoff returns the wait before retry number attempt (0-based).

@@ -423,44 +423,22 @@ func (c *Client) postJSON(ctx context.Context, ep route, req any, decode func([]
 	if err != nil {
 		return fmt.Errorf("remote: %s: encoding request: %v", ep.name, err)
 	}
-	retries := max(c.MaxRetries, 0)
-	var last error
-	for attempt := 0; ; attempt++ {
-		err := c.attemptJSON(ctx, ep, body, decode)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return c.wrap(fmt.Errorf("remote: %s: %w (after %d attempts; last error: %v)", ep.name, ctx.Err(), attempt+1, err))
-		}
-		last = err
+	return c.retry(ctx, ep.name, func() error {
+		return c.attemptJSON(ctx, ep, body, decode)
+	}, func(err error) (error, bool) {
 		var re *ReplyError
 		if errors.As(err, &re) && !re.Status.Retryable() {
 			if ep.hint != nil {
 				re.Hint = ep.hint(re.Status.StatusCode, re.Message)
 			}
-			return c.wrap(err)
+			return err, true
 		}
 		var pe *permanentError
 		if errors.As(err, &pe) {
-			return c.wrap(pe.err)
+			return pe.err, true
 		}
-		if attempt >= retries {
-			break
-		}
-		wait := c.backoff(attempt, err)
-		if c.Log != nil {
-			c.Log(c.redact(fmt.Sprintf("remote: %s: attempt %d/%d failed: %v; retrying in %v", ep.name, attempt+1, retries+1, err, wait)))
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return c.wrap(fmt.Errorf("remote: %s: %w (after %d attempts; last error: %v)", ep.name, ctx.Err(), attempt+1, err))
-		case <-t.C:
-		}
-	}
-	return c.wrap(fmt.Errorf("remote: %s: giving up after %d attempts: %w", ep.name, retries+1, last))
+		return nil, false
+	})
 }
 
 // attemptJSON makes one request, holding a limiter slot for its duration.
