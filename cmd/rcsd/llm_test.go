@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rcsd-dev/rcsd/core/judge"
+	"github.com/rcsd-dev/rcsd/core/remote"
 	"github.com/rcsd-dev/rcsd/core/remote/remotetest"
 	"github.com/rcsd-dev/rcsd/core/rubric"
 )
@@ -264,7 +265,7 @@ func TestNewLLMJudgeSettings(t *testing.T) {
 	}
 	defer closeFn()
 	l := j.(*judge.LLM)
-	if c := l.Client; c.Limiter.Cap() != defaultLLMConcurrency || c.APIKey != "sk-k" || c.MaxRetries != 0 || l.Cache != nil || l.Reask != llmReask {
+	if c := l.Client.(*remote.Client); c.Limiter.Cap() != defaultLLMConcurrency || c.APIKey != "sk-k" || c.MaxRetries != 0 || l.Cache != nil || l.Reask != llmReask {
 		t.Errorf("client %+v, judge %+v", c, l)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strconv"
 
-	json "github.com/goccy/go-json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 	"github.com/rcsd-dev/rcsd/core/eval"

@@ -15,7 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/rcsd-dev/rcsd/core/remote"
+	"github.com/rcsd-dev/rcsd/core/lm"
 	"github.com/rcsd-dev/rcsd/core/rubric"
 )
 
@@ -95,7 +95,7 @@ func (c *MemoryCache) Put(key, reply string) { c.m.Store(key, reply) }
 // that no two different requests can hash the same input by moving text
 // between fields. The prompt templates are inside the messages, so
 // changing a template changes every key.
-func CacheKey(model string, mode LLMMode, msgs []remote.Message) string {
+func CacheKey(model string, mode LLMMode, msgs []lm.Message) string {
 	h := sha256.New()
 	var n [binary.MaxVarintLen64]byte
 	put := func(s string) {
@@ -136,7 +136,7 @@ func CacheKey(model string, mode LLMMode, msgs []remote.Message) string {
 //
 // An LLM is safe for concurrent use once its fields are set.
 type LLM struct {
-	Client *remote.Client
+	Client lm.Chatter
 	Mode   LLMMode
 	// Cache, when not nil, is consulted before asking and fed every reply
 	// that was read completely.
@@ -150,7 +150,7 @@ type LLM struct {
 
 // NewLLM returns an llm judge asking client in mode, with no cache and no
 // re-asking.
-func NewLLM(client *remote.Client, mode LLMMode) (*LLM, error) {
+func NewLLM(client lm.Chatter, mode LLMMode) (*LLM, error) {
 	if client == nil {
 		return nil, errors.New("llm judge: no grader client")
 	}
@@ -253,10 +253,10 @@ func (l *LLM) judgeResponse(ctx context.Context, conv string, crit []rubric.Crit
 // read until read accepts one, asking the grader at most Reask+1 times.
 // It returns read's last error, or the client's. Only an accepted reply
 // is cached.
-func (l *LLM) ask(ctx context.Context, msgs []remote.Message, read func(reply string) error) error {
+func (l *LLM) ask(ctx context.Context, msgs []lm.Message, read func(reply string) error) error {
 	var key string
 	if l.Cache != nil {
-		key = CacheKey(l.Client.Model, l.Mode, msgs)
+		key = CacheKey(l.Client.ModelName(), l.Mode, msgs)
 		// A cached reply the reader now rejects (a stricter parser, a
 		// hand-edited cache) is asked again and replaced.
 		if reply, ok := l.Cache.Get(key); ok && read(reply) == nil {
@@ -283,8 +283,8 @@ func (l *LLM) ask(ctx context.Context, msgs []remote.Message, read func(reply st
 	return err
 }
 
-func userMessage(content string) []remote.Message {
-	return []remote.Message{{Role: "user", Content: content}}
+func userMessage(content string) []lm.Message {
+	return []lm.Message{{Role: "user", Content: content}}
 }
 
 // criterionText is what the grader is shown of c: its description, or its

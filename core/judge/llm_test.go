@@ -504,8 +504,9 @@ func TestLLMCache(t *testing.T) {
 			}
 			// Another model is another question.
 			other := *l
-			other.Client = llmTestClient(s, 0)
-			other.Client.Model = "other"
+			oc := llmTestClient(s, 0)
+			oc.Model = "other"
+			other.Client = oc
 			other.Judge(context.Background(), llmKeywordInput())
 			if s.Requests() == n {
 				t.Error("a different model was served from the cache")

@@ -12,6 +12,15 @@ package lm
 
 import "context"
 
+// Chatter answers a conversation with the assistant's reply: an
+// OpenAI-compatible chat-completions endpoint (core/remote.Client in
+// native hosts; the browser's fetch in the playground).
+type Chatter interface {
+	Chat(ctx context.Context, messages []Message) (string, error)
+	// ModelName names the model answering, for cache keys.
+	ModelName() string
+}
+
 // Alt is one alternative token at a position with its natural-log
 // probability under the full vocabulary at temperature 1.
 type Alt struct {

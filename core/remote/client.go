@@ -14,14 +14,12 @@ import (
 	"sync"
 	"time"
 
-	json "github.com/goccy/go-json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
+	"github.com/rcsd-dev/rcsd/core/lm"
 )
 
 // Message is one chat message on the wire.
-type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
+type Message = lm.Message
 
 // Defaults used when the corresponding Client field is zero.
 const (
@@ -228,6 +226,9 @@ type chatResponse struct {
 		} `json:"message"`
 	} `json:"choices"`
 }
+
+// ModelName is c.Model (lm.Chatter).
+func (c *Client) ModelName() string { return c.Model }
 
 // errBadReply marks a 2xx reply whose body is not a chat completion.
 var errBadReply = errors.New("remote: malformed chat-completion reply")

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	json "github.com/goccy/go-json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/lm"
 )

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	json "github.com/goccy/go-json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/lm"
 )

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	json "github.com/goccy/go-json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 	"github.com/rcsd-dev/rcsd/core/source"
@@ -38,11 +38,6 @@ func FromJSON(data []byte) (*Rubric, diag.List) {
 	return slowJSON(data)
 }
 
-// disallowUnknownFields sets go-json's DisallowUnknownFieldsOption
-// (1<<4 in internal/decoder, which Unmarshal has no public option for);
-// TestFastPathStrict fails if go-json ever moves it.
-func disallowUnknownFields(o *json.DecodeOption) { o.Flags |= 1 << 4 }
-
 type fastOwn struct {
 	SchemaVersion *int    `json:"schema_version"`
 	ID            *string `json:"id"`
@@ -67,7 +62,7 @@ func fastJSON(data []byte) (r *Rubric, dl diag.List, ok bool) {
 	switch data[i] {
 	case '[':
 		var elems []*elem
-		if json.UnmarshalWithOption(data, &elems, disallowUnknownFields) != nil {
+		if json.UnmarshalStrict(data, &elems) != nil {
 			return nil, nil, false
 		}
 		for _, e := range elems {
@@ -79,7 +74,7 @@ func fastJSON(data []byte) (r *Rubric, dl diag.List, ok bool) {
 		return r, dl, true
 	case '{':
 		var own fastOwn
-		if json.UnmarshalWithOption(data, &own, disallowUnknownFields) == nil {
+		if json.UnmarshalStrict(data, &own) == nil {
 			if own.Criteria == nil {
 				return nil, nil, false
 			}
@@ -108,7 +103,7 @@ func fastJSON(data []byte) (r *Rubric, dl diag.List, ok bool) {
 		if row.PromptID != nil && json.Unmarshal(row.PromptID, &in.id) != nil {
 			return nil, nil, false
 		}
-		if json.UnmarshalWithOption(row.Rubrics, &in.elems, disallowUnknownFields) != nil {
+		if json.UnmarshalStrict(row.Rubrics, &in.elems) != nil {
 			return nil, nil, false
 		}
 		for _, e := range in.elems {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	json "github.com/goccy/go-json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/rubric"
 )

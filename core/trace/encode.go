@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	json "github.com/goccy/go-json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/lm"
 )

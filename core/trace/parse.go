@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	json "github.com/goccy/go-json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 	"github.com/rcsd-dev/rcsd/core/lm"
@@ -158,12 +158,11 @@ func (r *rawRef) UnmarshalJSON(b []byte) error {
 // unknown field, a number out of range) it gives up and slow explains.
 func (p *parser) fast() (*Trace, bool) {
 	var w wireTrace
-	dec := json.NewDecoder(bytes.NewReader(p.line))
-	dec.DisallowUnknownFields()
-	if dec.DecodeWithOption(&w, json.DecodeNoCopyString()) != nil {
+	off, err := json.DecodeOne(p.line, &w)
+	if err != nil {
 		return nil, false
 	}
-	if off := dec.InputOffset(); off < 0 || off > int64(len(p.line)) || len(bytes.TrimSpace(p.line[off:])) != 0 {
+	if off < 0 || off > int64(len(p.line)) || len(bytes.TrimSpace(p.line[off:])) != 0 {
 		return nil, false
 	}
 	if v := string(w.SchemaVersion); v != "" && v != "1" {

@@ -22,7 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	json "github.com/goccy/go-json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 )
 
 // Fault is what the server does with one request.
