@@ -1,31 +1,54 @@
 package demo
 
 import (
-	_ "embed"
+	"errors"
 	"math"
 	"sync"
 )
 
 //go:generate go run ../../../cmd/internal/trainlm -corpus corpus -out model.bin.gz
 
-// embedded is the gzipped payload built by cmd/internal/trainlm from the
-// training slice of corpus/ with DefaultTrainConfig.
-//
-//go:embed model.bin.gz
-var embedded []byte
-
 var loaded struct {
-	once sync.Once
+	mu   sync.Mutex
+	data []byte // set by SetData; else the embedded payload
 	m    *Model
 	err  error
+	done bool
 }
 
-// Load returns the embedded model. It decodes the model on the first call
-// and returns the same *Model afterwards.
+// ErrNoModel is Load's error in a build without the embedded model
+// (-tags rcsd_nomodel) before SetData.
+var ErrNoModel = errors.New("demo: no model: this build does not embed model.bin.gz; pass its bytes to SetData first")
+
+// SetData makes Load decode data, the bytes of model.bin.gz, instead of
+// the embedded copy. WebAssembly hosts built with -tags rcsd_nomodel
+// fetch the file beside the .wasm (keeping the .wasm 385 KB smaller and
+// the model cached separately) and hand it over here. It decodes at once
+// and reports a bad payload.
+func SetData(data []byte) error {
+	m, err := Decode(data)
+	if err != nil {
+		return err
+	}
+	loaded.mu.Lock()
+	defer loaded.mu.Unlock()
+	loaded.data, loaded.m, loaded.err, loaded.done = data, m, nil, true
+	return nil
+}
+
+// Load returns the model: the one given to SetData, else the embedded
+// one. It decodes the model on the first call and returns the same
+// *Model afterwards.
 func Load() (*Model, error) {
-	loaded.once.Do(func() {
+	loaded.mu.Lock()
+	defer loaded.mu.Unlock()
+	if !loaded.done {
+		if embedded == nil {
+			return nil, ErrNoModel
+		}
+		loaded.m, loaded.err, loaded.done = nil, nil, true
 		loaded.m, loaded.err = Decode(embedded)
-	})
+	}
 	return loaded.m, loaded.err
 }
 
