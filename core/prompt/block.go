@@ -6,15 +6,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"text/template"
 	"unicode/utf8"
 
 	"github.com/rcsd-dev/rcsd/core/rubric"
 )
 
-// The teacher blocks are data: one text/template file per variant under
-// templates/teacher/, executed with a blockData. A template may define
-// "analysis" and "transition" to support the reason-first flow.
+// The teacher blocks are data: one template file per variant under
+// templates/teacher/ (text/template syntax, run by the small engine in
+// tmpl.go), executed with a blockData. A template may define "analysis"
+// and "transition" to support the reason-first flow.
 //
 //go:embed templates/teacher/*.tmpl
 var teacherFiles embed.FS
@@ -22,15 +22,19 @@ var teacherFiles embed.FS
 // blockVariants are the variants with a template file (None has none).
 var blockVariants = []Variant{RCSD, RGSD, OPSD, Feedback, SingleCriterion}
 
-var loadBlocks = sync.OnceValues(func() (map[Variant]*template.Template, error) {
-	out := make(map[Variant]*template.Template)
+var loadBlocks = sync.OnceValues(func() (map[Variant]*tmpl, error) {
+	out := make(map[Variant]*tmpl)
 	for _, v := range blockVariants {
 		name := "templates/teacher/" + string(v) + ".tmpl"
-		t, err := template.New(string(v)).Option("missingkey=error").ParseFS(teacherFiles, name)
+		src, err := teacherFiles.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
-		out[v] = t.Lookup(string(v) + ".tmpl")
+		t, err := parseTemplate(string(v)+".tmpl", string(src))
+		if err != nil {
+			return nil, err
+		}
+		out[v] = t
 	}
 	return out, nil
 })

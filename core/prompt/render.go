@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 	"github.com/rcsd-dev/rcsd/core/eval"
@@ -173,7 +172,7 @@ func buildBlock(v Variant, it *eval.Item, verdicts []judge.Verdict, o Options, a
 		return built{}, false
 	}
 	t := tmpls[v]
-	if o.ReasonFirst && (t.Lookup("analysis") == nil || t.Lookup("transition") == nil) {
+	if o.ReasonFirst && (!t.lookup("analysis") || !t.lookup("transition")) {
 		add(diag.Errorf(CodeReasonFirstUnsupported, "$.reason_first", "the %s variant has no reason-first analysis pass (only rcsd has one)", v))
 		return built{}, false
 	}
@@ -237,14 +236,14 @@ func buildBlock(v Variant, it *eval.Item, verdicts []judge.Verdict, o Options, a
 			return built{}, false
 		}
 	}
-	block, err := execute(t, string(v)+".tmpl", data)
+	block, err := t.execute("", data)
 	if err != nil {
 		add(diag.Errorf(CodeInternal, "$.variant", "teacher template %s: %v", v, err))
 		return built{}, false
 	}
 	out := built{block: strings.TrimSpace(block)}
 	if o.ReasonFirst {
-		if out.transition, err = execute(t, "transition", data); err != nil {
+		if out.transition, err = t.execute("transition", data); err != nil {
 			add(diag.Errorf(CodeInternal, "$.variant", "teacher template %s: %v", v, err))
 			return built{}, false
 		}
@@ -300,14 +299,6 @@ func feedbackLists(r *rubric.Rubric, verdicts []judge.Verdict, data *blockData, 
 		add(diag.Warnf(CodeUnjudged, "$.verdicts", "feedback ignores %d verdicts for criteria not in the rubric: %s", len(unknown), strings.Join(unknown, ", ")))
 	}
 	return true
-}
-
-func execute(t *template.Template, name string, data blockData) (string, error) {
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, name, data); err != nil {
-		return "", err
-	}
-	return b.String(), nil
 }
 
 func allIndices(n int) []int {

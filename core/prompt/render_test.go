@@ -341,7 +341,7 @@ func TestTeacherTemplates(t *testing.T) {
 		if tm[v] == nil {
 			t.Fatalf("%s: no template", v)
 		}
-		if has := tm[v].Lookup("analysis") != nil; has != (v == RCSD) {
+		if has := tm[v].lookup("analysis"); has != (v == RCSD) {
 			t.Errorf("%s: analysis pass %v", v, has)
 		}
 	}
