@@ -309,7 +309,6 @@ func expBig(x float64) float64 {
 // TestExpFast checks the table-driven exp against a 200-bit reference
 // (at most 1 ulp) and math.Exp at the edges it hands over.
 func TestExpFast(t *testing.T) {
-	tablesOnce.Do(initTables)
 	r := rand.New(rand.NewPCG(3, 4))
 	n := 20000
 	if testing.Short() {
@@ -454,7 +453,6 @@ func logBig(x float64) float64 {
 // TestLogFast checks the table-driven log against a high-precision
 // reference (at most 1 ulp) and math.Log where it hands over.
 func TestLogFast(t *testing.T) {
-	tablesOnce.Do(initTables)
 	r := rand.New(rand.NewPCG(7, 8))
 	n := 10000
 	if testing.Short() {

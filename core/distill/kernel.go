@@ -3,8 +3,6 @@ package distill
 import (
 	"fmt"
 	"math"
-	"math/big"
-	"sync"
 )
 
 // TokenResult is what one position contributes.
@@ -60,7 +58,6 @@ func NewKernel(o Options) (*Kernel, error) {
 	if l := o.Validate(); l.HasErrors() {
 		return nil, errFromList(l)
 	}
-	tablesOnce.Do(initTables)
 	n := o.normalized()
 	return &Kernel{o: n, invTau: 1 / n.Temperature}, nil
 }
@@ -643,45 +640,9 @@ const (
 
 // expTab[i] holds 2^(i/N) rounded (its bits, less i << (52−7) so that
 // adding k << (52−7) scales by 2^⌊k/N⌋) and the rounding error relative to
-// it, computed once with 256-bit arithmetic.
-var expTab [expN]struct {
-	tail  float64
-	sbits uint64
-}
-
-// The tables are filled by the first NewKernel (about 1.5 ms), not at
-// package initialisation, so that programs importing the package without
-// computing a loss do not pay for them.
-var tablesOnce sync.Once
-
-func initTables() {
-	expTab = makeExpTab()
-	logTab = makeLogTab()
-}
-
-func makeExpTab() (t [expN]struct {
-	tail  float64
-	sbits uint64
-}) {
-	const prec = 256
-	c := new(big.Float).SetPrec(prec).SetInt64(2)
-	for range expTableBits {
-		c.Sqrt(c) // 2^(1/N)
-	}
-	v := new(big.Float).SetPrec(prec).SetInt64(1)
-	h := new(big.Float).SetPrec(prec)
-	d := new(big.Float).SetPrec(prec)
-	for i := range t {
-		hi, _ := v.Float64()
-		h.SetFloat64(hi)
-		d.Sub(v, h)
-		d.Quo(d, h)
-		t[i].tail, _ = d.Float64()
-		t[i].sbits = math.Float64bits(hi) - uint64(i)<<(52-expTableBits)
-		v.Mul(v, c)
-	}
-	return t
-}
+// it, computed with 256-bit arithmetic (makeExpTab in tables_test.go);
+// the values are literals in tables.go, so no program pays for math/big.
+// logTab likewise (makeLogTab).
 
 // A table-driven log (the structure of ARM's optimized-routines / musl
 // log): x = 2^k z with z in [0.6875, 1.375), split into 128 subintervals
@@ -698,45 +659,6 @@ const (
 	logLn2Hi     = 6.93147180369123816490e-01 // math's split of ln 2: k·hi exact
 	logLn2Lo     = 1.90821492927058770002e-10
 )
-
-var logTab [logN]struct{ invc, c, head, tail float64 }
-
-func makeLogTab() (t [logN]struct{ invc, c, head, tail float64 }) {
-	const prec = 160
-	f := func(x float64) *big.Float { return new(big.Float).SetPrec(prec).SetFloat64(x) }
-	for i := range t {
-		lo := math.Float64frombits(logOff + uint64(i)<<(52-logTableBits))
-		hi := math.Float64frombits(logOff + uint64(i+1)<<(52-logTableBits))
-		c := (lo + hi) / 2 // exact: one bit more than the grid
-		// log c = 2 atanh(u), u = (c−1)/(c+1), |u| < 0.2.
-		u := f(c - 1)
-		u.Quo(u, f(c+1))
-		u2 := new(big.Float).SetPrec(prec).Mul(u, u)
-		sum := new(big.Float).SetPrec(prec)
-		pow := new(big.Float).SetPrec(prec).Set(u)
-		term := new(big.Float).SetPrec(prec)
-		for n := int64(0); n < 30; n++ { // u² < 0.04: 30 terms exceed 140 bits
-			term.Quo(pow, new(big.Float).SetPrec(prec).SetInt64(2*n+1))
-			sum.Add(sum, term)
-			pow.Mul(pow, u2)
-		}
-		sum.Mul(sum, f(2))
-		// head: log c rounded to a multiple of 2^-42.
-		scaled := new(big.Float).SetPrec(prec).SetMantExp(sum, 42)
-		n, _ := scaled.Int(nil)
-		if rem := new(big.Float).SetPrec(prec).Sub(scaled, new(big.Float).SetPrec(prec).SetInt(n)); rem.Cmp(f(0.5)) >= 0 {
-			n.Add(n, big.NewInt(1))
-		} else if rem.Cmp(f(-0.5)) <= 0 {
-			n.Sub(n, big.NewInt(1))
-		}
-		head := new(big.Float).SetPrec(prec).SetMantExp(new(big.Float).SetPrec(prec).SetInt(n), -42)
-		t[i].head, _ = head.Float64()
-		t[i].tail, _ = new(big.Float).SetPrec(prec).Sub(sum, head).Float64()
-		t[i].c = c
-		t[i].invc = 1 / c
-	}
-	return t
-}
 
 // logFast returns log x (math.Log within 1/32 of 1 and for x not a
 // positive finite normal number).
