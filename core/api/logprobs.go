@@ -174,6 +174,9 @@ func tokenizeContext(ctx context.Context, s lm.Scorer, r prompt.Rendered, server
 // k most probable tokens (and the sampled one).
 func scoreSides(ctx context.Context, s lm.Scorer, ids [][]int, cont []int, k int) ([][]lm.Position, error) {
 	out := make([][]lm.Position, len(ids))
+	if sp, ok := s.(lm.SparseScorer); ok {
+		return scoreSparse(ctx, sp, ids, cont, k)
+	}
 	d, dense := s.(lm.DenseScorer)
 	if !dense {
 		for i, c := range ids {
@@ -221,6 +224,54 @@ func scoreSides(ctx context.Context, s lm.Scorer, ids [][]int, cont []int, k int
 				out[i][t].Token = named[t].Token
 			}
 		}
+	}
+	return out, nil
+}
+
+// scoreSparse is scoreSides for a SparseScorer: each side's own top k
+// (Score, which also names the tokens), merged per position, then every
+// side's log-probs at the merged ids. Same lists, order and bits as the
+// dense path (TestSparseMatchesDense), at O(k) per position instead of
+// O(vocabulary).
+func scoreSparse(ctx context.Context, s lm.SparseScorer, ids [][]int, cont []int, k int) ([][]lm.Position, error) {
+	union := make([][]int, len(cont))
+	var named []lm.Position
+	for i, c := range ids {
+		pos, err := s.Score(ctx, c, cont, k)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			named = pos
+		}
+		for t, p := range pos {
+			top := make([]int, len(p.Top))
+			for j, a := range p.Top {
+				top[j] = a.TokenID
+			}
+			union[t] = mergeIDs(union[t], top)
+		}
+	}
+	asked := make([][]int, len(cont))
+	for t := range cont {
+		asked[t] = append(append(make([]int, 0, len(union[t])+1), union[t]...), cont[t])
+	}
+	out := make([][]lm.Position, len(ids))
+	for i, c := range ids {
+		lps, err := s.LogProbsAt(ctx, c, cont, asked)
+		if err != nil {
+			return nil, err
+		}
+		pos := make([]lm.Position, len(cont))
+		for t, lp := range lps {
+			alts := make([]lm.Alt, len(union[t]))
+			for j, id := range union[t] {
+				alts[j] = lm.Alt{TokenID: id, LogProb: lp[j]}
+			}
+			sort.SliceStable(alts, func(a, b int) bool { return alts[a].LogProb > alts[b].LogProb })
+			pos[t] = lm.Position{TokenID: cont[t], Token: named[t].Token, LogProb: lp[len(lp)-1], Top: alts}
+		}
+		out[i] = pos
 	}
 	return out, nil
 }

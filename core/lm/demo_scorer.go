@@ -39,6 +39,13 @@ func (d demoScorer) Score(ctx context.Context, context, continuation []int, topK
 
 func (d demoScorer) VocabSize() int { return d.m.VocabSize() }
 
+func (d demoScorer) LogProbsAt(ctx context.Context, context, continuation []int, ids [][]int) ([][]float64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return d.m.LogProbsAt(context, continuation, ids)
+}
+
 func (d demoScorer) Dense(ctx context.Context, context, continuation []int, f func(t int, logprobs []float64) error) error {
 	s := d.m.NewState()
 	for _, id := range context {

@@ -78,3 +78,15 @@ type DenseScorer interface {
 	// it. An error from f stops the scan and is returned.
 	Dense(ctx context.Context, context, continuation []int, f func(t int, logprobs []float64) error) error
 }
+
+// SparseScorer is implemented by scorers that know the whole next-token
+// distribution and can give any token's log-probability at any position
+// without computing the rest (the embedded demo model): every top-k
+// support is then exact at the cost of the ids asked, not the vocabulary.
+type SparseScorer interface {
+	Scorer
+	// LogProbsAt returns out[t][j] = log P(ids[t][j]) at position t of
+	// continuation after context, teacher-forced; ids has one list per
+	// position.
+	LogProbsAt(ctx context.Context, context, continuation []int, ids [][]int) ([][]float64, error)
+}

@@ -22,8 +22,24 @@ import (
 // the YAML parser is tried as well and the deeper answer wins. Anything
 // else is parsed as YAML (its first document).
 func Locate(data []byte, path string) (line, col int) {
-	off := locateOffset(data, path)
-	return LineCol(data, off)
+	return NewDoc(data).Locate(path)
+}
+
+// Doc is a document to locate many paths in: it parses YAML at most once
+// (a rubric with many diagnostics would otherwise be parsed once per
+// diagnostic). It is not safe for concurrent use.
+type Doc struct {
+	data   []byte
+	parsed bool
+	root   ast.Node // the first YAML document's body; nil if none or unparsable
+}
+
+// NewDoc returns a Doc for data.
+func NewDoc(data []byte) *Doc { return &Doc{data: data} }
+
+// Locate is the package's Locate on d's data.
+func (d *Doc) Locate(path string) (line, col int) {
+	return LineCol(d.data, d.locateOffset(path))
 }
 
 // LineCol converts a byte offset in data to a 1-based line and byte
@@ -40,7 +56,8 @@ func LineCol(data []byte, off int) (line, col int) {
 	return line, off - start + 1
 }
 
-func locateOffset(data []byte, path string) int {
+func (d *Doc) locateOffset(path string) int {
+	data := d.data
 	root := skipBOMAndSpace(data, 0)
 	segs, err := Split(path)
 	if err != nil {
@@ -51,12 +68,12 @@ func locateOffset(data []byte, path string) int {
 		if ok || depth == len(segs) {
 			return off
 		}
-		if yoff, ydepth, yok := locateYAML(data, segs); yok && ydepth > depth {
+		if yoff, ydepth, yok := d.locateYAML(segs); yok && ydepth > depth {
 			return yoff
 		}
 		return off
 	}
-	if off, _, ok := locateYAML(data, segs); ok {
+	if off, _, ok := d.locateYAML(segs); ok {
 		return off
 	}
 	return root
@@ -260,18 +277,39 @@ func (s *scanner) skip() bool {
 	}
 }
 
+// yamlRoot parses the first YAML document once.
+func (d *Doc) yamlRoot() ast.Node {
+	if !d.parsed {
+		d.parsed = true
+		func() {
+			defer func() {
+				if recover() != nil {
+					d.root = nil
+				}
+			}()
+			f, err := parser.ParseBytes(d.data, 0)
+			if err != nil || f == nil || len(f.Docs) == 0 || f.Docs[0] == nil || f.Docs[0].Body == nil {
+				return
+			}
+			d.root = f.Docs[0].Body
+		}()
+	}
+	return d.root
+}
+
 // locateYAML walks segs through the first YAML document.
-func locateYAML(data []byte, segs []Segment) (off, depth int, ok bool) {
+func (d *Doc) locateYAML(segs []Segment) (off, depth int, ok bool) {
 	defer func() {
 		if recover() != nil {
 			off, depth, ok = 0, 0, false
 		}
 	}()
-	f, err := parser.ParseBytes(data, 0)
-	if err != nil || f == nil || len(f.Docs) == 0 || f.Docs[0] == nil || f.Docs[0].Body == nil {
+	data := d.data
+	body := d.yamlRoot()
+	if body == nil {
 		return 0, 0, false
 	}
-	node := unwrap(f.Docs[0].Body)
+	node := unwrap(body)
 	best := node
 	for _, seg := range segs {
 		next := child(node, seg)

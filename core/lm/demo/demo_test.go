@@ -424,3 +424,39 @@ func TestDocuments(t *testing.T) {
 		})
 	}
 }
+
+// LogProbsAt is the sparse route to the values Probs gives densely: the
+// same bits at every position for every id asked.
+func TestLogProbsAtMatchesProbs(t *testing.T) {
+	m := load(t)
+	ctx := m.Encode("Reference Answer:\nPlants use light.\n\nRubric (JSON array):\n[]\n\nQuestion: why are leaves green?\n")
+	cont := m.Encode("Leaves are green because chlorophyll reflects green light and absorbs red and blue. Ünïcode ✓ 42.")
+	ids := make([][]int, len(cont))
+	for t := range cont {
+		ids[t] = []int{cont[t], (t * 37) % m.VocabSize(), 0, m.VocabSize() - 1}
+	}
+	got, err := m.LogProbsAt(ctx, cont, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.NewState()
+	for _, id := range ctx {
+		s.Push(id)
+	}
+	var buf []float64
+	for i, id := range cont {
+		buf = s.Probs(buf)
+		for j, w := range ids[i] {
+			if want := math.Log(buf[w]); math.Float64bits(got[i][j]) != math.Float64bits(want) {
+				t.Fatalf("position %d id %d: %v, Probs gives %v", i, w, got[i][j], want)
+			}
+		}
+		s.Push(id)
+	}
+	if _, err := m.LogProbsAt(ctx, cont, ids[:1]); err == nil {
+		t.Error("accepted fewer id lists than positions")
+	}
+	if _, err := m.LogProbsAt(ctx, cont[:1], [][]int{{m.VocabSize()}}); err == nil {
+		t.Error("accepted an id outside the vocabulary")
+	}
+}

@@ -344,3 +344,51 @@ func insertCand(dst []cand, c cand, k int) []cand {
 	dst[i] = c
 	return dst
 }
+
+// LogProbsAt returns, at each position t of continuation after context
+// (teacher-forced), the natural-log probabilities of the tokens ids[t]:
+// out[t][j] = log P(ids[t][j] | context, continuation[:t]). Each position
+// costs O(T + len(ids[t])) for T sparse terms, not O(VocabSize()), and the
+// values are bit for bit those of State.Probs (the same sums in the same
+// order). ids must have one list per position.
+func (m *Model) LogProbsAt(context, continuation []int, ids [][]int) ([][]float64, error) {
+	if err := m.checkIDs("context", context); err != nil {
+		return nil, err
+	}
+	if err := m.checkIDs("continuation", continuation); err != nil {
+		return nil, err
+	}
+	if len(ids) != len(continuation) {
+		return nil, fmt.Errorf("demo: %d id lists for %d positions", len(ids), len(continuation))
+	}
+	n := 0
+	for t, l := range ids {
+		if err := m.checkIDs(fmt.Sprintf("ids[%d]", t), l); err != nil {
+			return nil, err
+		}
+		n += len(l)
+	}
+	s := m.NewState()
+	for _, id := range context {
+		s.Push(id)
+	}
+	out := make([][]float64, len(continuation))
+	flat := make([]float64, n)
+	var sp sparse
+	for t, id := range continuation {
+		pl := s.plan()
+		s.fill(&sp, &pl)
+		row := flat[:len(ids[t]):len(ids[t])]
+		flat = flat[len(ids[t]):]
+		for j, w := range ids[t] {
+			p := pl.gb * m.base[w]
+			if sp.mark[w] == sp.epoch {
+				p = sp.val[w]
+			}
+			row[j] = math.Log(p)
+		}
+		out[t] = row
+		s.Push(id)
+	}
+	return out, nil
+}
