@@ -30,6 +30,7 @@ func commands() []command {
 		{"teacher", "print the student's and the teacher's contexts for items, checked to differ only in the privileged block", runTeacher},
 		{"logprobs", "score responses under both contexts with a model (demo, vLLM, SGLang) and write traces", runLogprobs},
 		{"loss", "compute the token-level conditioned loss of traces, with per-token divergence and advantage", runLoss},
+		{"export", "turn a config and items into a TRL, verl or tinker-cookbook training run, listing what the target cannot express", runExport},
 		{"version", "print the engine version", func(_ []string, _ io.Reader, stdout, _ io.Writer) int {
 			fmt.Fprintln(stdout, api.EngineVersion)
 			return exitOK

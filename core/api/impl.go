@@ -226,7 +226,7 @@ func detectKind(file, content string) string {
 // configKeys matches a top-level key only config files have; criteriaKey
 // a key only rubrics have.
 var (
-	configKeys  = regexp.MustCompile(`(?m)^(?:(?:judge|scoring|concurrency|preset|prompt|loss|trace):|\{?\s*"(?:judge|scoring|concurrency|preset|prompt|loss|trace)"\s*:)`)
+	configKeys  = regexp.MustCompile(`(?m)^(?:(?:judge|scoring|concurrency|preset|prompt|loss|trace|rubrics|teacher|sampling):|\{?\s*"(?:judge|scoring|concurrency|preset|prompt|loss|trace|rubrics|teacher|sampling)"\s*:)`)
 	criteriaKey = regexp.MustCompile(`(?m)^\s*(?:criteria:|"criteria"\s*:|\{?\s*"criteria"\s*:)|"(?:criterion|rubrics|description)"\s*:`)
 )
 

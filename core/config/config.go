@@ -44,6 +44,14 @@ type Config struct {
 	Loss distill.Options `json:"loss,omitzero"`
 	// Trace is how traces are read (the policy for missing log-probs).
 	Trace trace.Options `json:"trace,omitzero"`
+	// Rubrics says where each item's rubric comes from (a field of the
+	// records, a file, or inline here); it replaces the top-level rubric.
+	Rubrics RubricSource `json:"rubrics,omitzero"`
+	// Teacher is the teacher's weights (frozen, ema, live) and the item
+	// fields it sees.
+	Teacher Teacher `json:"teacher,omitzero"`
+	// Sampling is how the student samples its rollouts.
+	Sampling Sampling `json:"sampling,omitzero"`
 }
 
 // Judge configures per-criterion judging.
@@ -194,6 +202,7 @@ func (c *Config) validate() diag.List {
 	if c.Concurrency < 0 {
 		bad(CodeBadValue, "$.concurrency", "0 picks a default", "concurrency %d is negative", c.Concurrency)
 	}
+	dl = append(dl, c.validateTrain()...)
 	return dl
 }
 

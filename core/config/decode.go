@@ -28,6 +28,11 @@ const (
 	CodeBadVersion     = "unsupported-schema-version"
 	CodeBadValue       = "bad-value"
 	CodeMissingValue   = "missing-value"
+	// CodeContradiction is two settings that cannot hold together.
+	CodeContradiction = "contradictory-options"
+	// CodeTemperatureMismatch warns that the sampling and loss
+	// temperatures differ.
+	CodeTemperatureMismatch = "temperature-mismatch"
 )
 
 // Parse reads a config file, YAML or JSON, and reports every problem at
