@@ -24,6 +24,10 @@ type ParseOptions struct {
 	// Rubric, when set, is used for records that have no inline rubric
 	// (`rcsd eval --rubric FILE`).
 	Rubric *rubric.Rubric
+	// ResponsesOptional accepts records without "response" or "responses"
+	// (training data, which rcsd export converts: the policy samples the
+	// responses). Item.Responses is then nil.
+	ResponsesOptional bool
 }
 
 // rawItem holds the fields of a record undecoded, so each can be checked
@@ -271,6 +275,7 @@ func (p *itemParser) slow(line []byte, opts ParseOptions) *Item {
 		if it.Responses != nil && len(it.Responses) == 0 {
 			p.errorf("empty-responses", "$.responses", "\"responses\" is an empty list")
 		}
+	case opts.ResponsesOptional:
 	default:
 		p.add(diag.Diagnostic{Severity: diag.Error, Code: "missing-response", Path: "$",
 			Message: "the record has no response to judge", Hint: p.hintFor(`add "response" (text) or "responses" (a list)`, "response", "responses")})

@@ -313,3 +313,21 @@ func TestParseItemDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// Training records have no responses: ResponsesOptional accepts them
+// (rcsd export); without it they are the missing-response error.
+func TestParseResponsesOptional(t *testing.T) {
+	line := []byte(`{"id": "t1", "prompt": "Why is the sky blue?", "rubric": [{"id": "a", "description": "Mentions scattering.", "weight": 1}]}`)
+	it, dl := ParseItem(line, 1, ParseOptions{ResponsesOptional: true})
+	if it == nil || dl.HasErrors() || it.Responses != nil || it.ID != "t1" {
+		t.Fatalf("optional: %+v %v", it, dl)
+	}
+	if _, dl := ParseItem(line, 1, ParseOptions{}); len(dl) != 1 || dl[0].Code != "missing-response" {
+		t.Fatalf("required: %v", dl)
+	}
+	// A response given is still checked.
+	bad := []byte(`{"prompt": "q", "response": 3, "rubric": [{"id": "a", "description": "d", "weight": 1}]}`)
+	if _, dl := ParseItem(bad, 1, ParseOptions{ResponsesOptional: true}); !dl.HasErrors() {
+		t.Error("a non-string response was accepted")
+	}
+}

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"bytes"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,7 +91,7 @@ func convertItems(req Request, s settings) ([]Row, diag.List, int) {
 				"TRL's SDPO trainer and verl's SDPO build feedback during the run; export the settings without --data, or use the rcsd variant")})
 			return
 		}
-		it, idl := eval.ParseItem(withResponse(line), lineNo, eval.ParseOptions{File: file, Rubric: recShared})
+		it, idl := eval.ParseItem(line, lineNo, eval.ParseOptions{File: file, Rubric: recShared, ResponsesOptional: true})
 		add(idl)
 		if it == nil {
 			return
@@ -121,35 +120,6 @@ func convertItems(req Request, s settings) ([]Row, diag.List, int) {
 		rows = append(rows, row)
 	})
 	return rows, dl, records
-}
-
-// withResponse returns the record with an empty "response" appended when
-// it has neither "response" nor "responses": a training record needs no
-// response, but eval.ParseItem (which `rcsd eval` shares) asks for one.
-// The text before the closing brace is unchanged, so the columns of
-// diagnostics are those of the original line.
-func withResponse(line []byte) []byte {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(line, &m) != nil {
-		return line
-	}
-	if _, ok := m["response"]; ok {
-		return line
-	}
-	if _, ok := m["responses"]; ok {
-		return line
-	}
-	end := bytes.LastIndexByte(line, '}')
-	if end < 0 {
-		return line
-	}
-	out := make([]byte, 0, len(line)+16)
-	out = append(out, line[:end]...)
-	if len(m) > 0 {
-		out = append(out, ',')
-	}
-	out = append(out, `"response":""`...)
-	return append(out, line[end:]...)
 }
 
 // fieldRubric imports the rubric held in a record's own field.
