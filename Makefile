@@ -37,6 +37,8 @@ demo: build ## judge and score the bundled examples offline, show the teacher's 
 	@echo "== the conditioned loss from the embedded demo model (no server), first math item: rcsd logprobs | rcsd loss --preset rcsd =="
 	@head -n 1 examples/math.jsonl | $(RCSD) logprobs --backend demo --chat plain --attribution - 2>/dev/null | \
 		$(RCSD) loss --preset rcsd --format text -
+	@echo; echo "== the same setting as a TRL run: rcsd export --target trl-sdft --config examples/rcsd-train.yaml --data examples/math.jsonl =="
+	@$(RCSD) export --target trl-sdft --config examples/rcsd-train.yaml --data examples/math.jsonl --out $(BIN)/demo-export --force
 
 test: lint check-imports test-go test-wasm ## run every test (what CI runs)
 
