@@ -31,6 +31,7 @@ func commands() []command {
 		{"logprobs", "score responses under both contexts with a model (demo, vLLM, SGLang) and write traces", runLogprobs},
 		{"loss", "compute the token-level conditioned loss of traces, with per-token divergence and advantage", runLoss},
 		{"export", "turn a config and items into a TRL, verl or tinker-cookbook training run, listing what the target cannot express", runExport},
+		{"serve", "serve the playground and the JSON API on this machine (the Worker's handler)", runServe},
 		{"version", "print the engine version", func(_ []string, _ io.Reader, stdout, _ io.Writer) int {
 			fmt.Fprintln(stdout, api.EngineVersion)
 			return exitOK

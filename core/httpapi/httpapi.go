@@ -1,0 +1,237 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
+
+	"github.com/rcsd-dev/rcsd/core/api"
+	"github.com/rcsd-dev/rcsd/core/diag"
+)
+
+// Prefix is the path under which every API method lives: Prefix+method.
+const Prefix = "/api/v1/"
+
+// DefaultMaxBodyBytes is the body cap when Options.MaxBodyBytes is zero.
+// The traces of one item's responses with the teacher's top 20 are about
+// 1 MB of JSONL (more once quoted in a JSON string), so 4 MiB leaves room
+// for the playground's pasted traces; rubrics and items are far smaller.
+const DefaultMaxBodyBytes = 4 << 20
+
+// Diagnostic codes of the HTTP layer (the JSON front door's own codes,
+// such as bad-request or unknown-method, come from core/api).
+const (
+	CodeTooLarge         = "request-too-large"      // 413: the body is over the cap
+	CodeMethodNotAllowed = "method-not-allowed"     // 405: wrong HTTP method for the API method
+	CodeMediaType        = "unsupported-media-type" // 415: a POST body that is not JSON
+	CodeNotFound         = "not-found"              // 404: a path outside the API and the static files
+)
+
+// Options configures New.
+type Options struct {
+	// Host is what api.Call gets: the limits, the optional llm grader and
+	// the optional scorer for the playground method.
+	Host api.Host
+	// MaxBodyBytes caps a request body; a larger one gets 413. Zero means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Files, when not nil, serves every path outside Prefix for GET and
+	// HEAD (natively http.FileServerFS of the playground's directory; the
+	// handler adds nosniff). When nil such paths get 404 with a diagnostic:
+	// in the Worker the assets configuration serves the files before the
+	// Worker runs, and leaving the file server out keeps it smaller.
+	Files http.Handler
+	// Log, when not nil, gets one line per request: the HTTP method, the
+	// quoted path, the status, the reply's size and the time taken. Never
+	// a query, a header or a body, so no secret or input reaches a log.
+	Log func(line string)
+}
+
+// New returns the handler of rcsd's HTTP API.
+func New(o Options) http.Handler {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	return &handler{o: o, methods: api.Methods(), static: o.Files}
+}
+
+type handler struct {
+	o       Options
+	methods []string
+	static  http.Handler
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	cw := &countingWriter{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			// Nothing of the panic leaves: it may hold inputs.
+			if !cw.wrote {
+				h.writeError(cw, http.StatusInternalServerError, diag.Errorf(api.CodeInternal, "", "internal error; please report it with the request that caused it"))
+			}
+		}
+		if h.o.Log != nil {
+			h.o.Log(r.Method + " " + strconv.Quote(r.URL.Path) + " " + strconv.Itoa(cw.status) + " " + strconv.FormatInt(cw.n, 10) + "B " + time.Since(start).Round(10*time.Microsecond).String())
+		}
+	}()
+	if method, ok := strings.CutPrefix(r.URL.Path, Prefix); ok {
+		h.serveAPI(cw, r, method)
+		return
+	}
+	if h.static != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		hd := cw.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		h.static.ServeHTTP(cw, r)
+		return
+	}
+	if h.static != nil {
+		cw.Header().Set("Allow", "GET, HEAD")
+		h.writeError(cw, http.StatusMethodNotAllowed, diag.Errorf(CodeMethodNotAllowed, "", "%s is not allowed on %s; use GET", r.Method, r.URL.Path))
+		return
+	}
+	h.writeError(cw, http.StatusNotFound, diag.Errorf(CodeNotFound, "", "no such path: the API is under %s (GET %sversion lists its methods)", Prefix, Prefix))
+}
+
+// serveAPI answers Prefix+method.
+func (h *handler) serveAPI(w http.ResponseWriter, r *http.Request, method string) {
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", "*")
+	if !slices.Contains(h.methods, method) {
+		// api.Call words the unknown method with a "did you mean".
+		h.writeReply(w, api.Call(r.Context(), h.o.Host, method, nil))
+		return
+	}
+	allow := http.MethodPost
+	if method == api.MethodVersion {
+		allow = http.MethodGet
+	}
+	switch r.Method {
+	case allow:
+	case http.MethodOptions:
+		// CORS preflight (or a plain OPTIONS): what may be sent, cached
+		// for a day by browsers.
+		hd.Set("Allow", allow+", OPTIONS")
+		hd.Set("Access-Control-Allow-Methods", allow+", OPTIONS")
+		hd.Set("Access-Control-Allow-Headers", "Content-Type")
+		hd.Set("Access-Control-Max-Age", "86400")
+		setSecurityHeaders(hd)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		hd.Set("Allow", allow+", OPTIONS")
+		h.writeError(w, http.StatusMethodNotAllowed, diag.Errorf(CodeMethodNotAllowed, "", "%s is not allowed on %s%s; use %s", r.Method, Prefix, method, allow))
+		return
+	}
+	var body []byte
+	if allow == http.MethodPost {
+		if ct := r.Header.Get("Content-Type"); ct != "" {
+			mt, _, err := mime.ParseMediaType(ct)
+			if err != nil || (mt != "application/json" && mt != "text/plain") {
+				h.writeError(w, http.StatusUnsupportedMediaType, diag.Errorf(CodeMediaType, "", "the body must be JSON (Content-Type: application/json), not %q", ct))
+				return
+			}
+		}
+		if r.ContentLength > h.o.MaxBodyBytes {
+			h.writeError(w, http.StatusRequestEntityTooLarge, tooLarge(h.o.MaxBodyBytes))
+			return
+		}
+		var err error
+		body, err = readBody(r.Body, h.o.MaxBodyBytes)
+		if err != nil {
+			if errors.Is(err, errTooLarge) {
+				h.writeError(w, http.StatusRequestEntityTooLarge, tooLarge(h.o.MaxBodyBytes))
+				return
+			}
+			if errors.Is(err, context.Canceled) || errors.Is(r.Context().Err(), context.Canceled) {
+				return // the client went away; nobody reads a reply
+			}
+			h.writeError(w, http.StatusBadRequest, diag.Errorf(api.CodeBadRequest, "$", "the request body could not be read"))
+			return
+		}
+	}
+	h.writeReply(w, api.Call(r.Context(), h.o.Host, method, body))
+}
+
+var errTooLarge = errors.New("body too large")
+
+// readBody reads at most limit bytes of b (nil for a GET in the Worker)
+// and fails with errTooLarge past them. It does not rely on
+// http.MaxBytesReader, whose early close needs a server-side
+// ResponseWriter the Worker does not have.
+func readBody(b io.Reader, limit int64) ([]byte, error) {
+	if b == nil {
+		return nil, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(b, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+func tooLarge(limit int64) diag.Diagnostic {
+	return diag.Errorf(CodeTooLarge, "", "the request body is over %s bytes", strconv.FormatInt(limit, 10))
+}
+
+func setSecurityHeaders(hd http.Header) {
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+}
+
+func (h *handler) writeReply(w http.ResponseWriter, r api.Reply) {
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json; charset=utf-8")
+	// No Content-Length: syumai/workers turns one into a FixedLengthStream,
+	// which fails under workerd in v0.29.0; natively net/http sets it for
+	// small replies.
+	setSecurityHeaders(hd)
+	w.WriteHeader(r.Status)
+	w.Write(append(r.Body, '\n'))
+}
+
+func (h *handler) writeError(w http.ResponseWriter, status int, d diag.Diagnostic) {
+	b, err := json.Marshal(api.ErrorBody{Diagnostics: diag.List{d}, Errors: 1, EngineVersion: api.EngineVersion})
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"diagnostics":[],"errors":1}`)
+	}
+	h.writeReply(w, api.Reply{Status: status, Body: b})
+}
+
+// countingWriter records the status and the size of a reply for the log
+// line and whether anything was written (a panic after that cannot
+// change the reply any more).
+type countingWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+	wrote  bool
+}
+
+func (c *countingWriter) WriteHeader(status int) {
+	if !c.wrote {
+		c.status, c.wrote = status, true
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	c.wrote = true
+	n, err := c.ResponseWriter.Write(b)
+	c.n += int64(n)
+	return n, err
+}
