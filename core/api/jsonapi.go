@@ -78,6 +78,10 @@ type Host struct {
 	// Scorer scores the playground's responses when no traces are given
 	// (the demo model in the browser); nil means traces must be given.
 	Scorer lm.Scorer
+	// Traces, when not nil, keeps the Scorer's recent traces so a
+	// playground call whose contexts and responses did not change (a
+	// loss setting, a label or the judge changed) scores nothing again.
+	Traces *TraceCache
 }
 
 // Reply is a method's outcome: an HTTP-like status (200, 400 for bad
@@ -173,7 +177,7 @@ func Call(ctx context.Context, h Host, method string, body []byte) (r Reply) {
 		if dl := checkRecords(lim, "$.traces", req.Traces); dl != nil {
 			return errorReply(400, dl)
 		}
-		return okReply(Playground(ctx, req, h.Grader, h.Scorer))
+		return okReply(playground(ctx, req, h.Grader, h.Scorer, h.Traces))
 	}
 	return errorReply(404, diag.List{diag.Errorf(CodeUnknownMethod, "", "unknown method %q %s", method, diag.DidYouMean(method, Methods()))})
 }

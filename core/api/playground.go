@@ -2,9 +2,15 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/config"
 	"github.com/rcsd-dev/rcsd/core/diag"
@@ -45,6 +51,13 @@ type PlaygroundRequest struct {
 	// Alternatives is how many top alternatives per side and position the
 	// response carries for hover details (0: 5).
 	Alternatives int `json:"alternatives,omitempty"`
+	// SkipLoss leaves the loss out (Loss is nil): the page's fast first
+	// pass after an edit that needs the model to score again, so the
+	// verdicts and scores show before the slower log-probs.
+	SkipLoss bool `json:"skip_loss,omitempty"`
+	// ReturnTraces puts the scored traces in the response (Loss.Traces,
+	// JSONL in the `rcsd loss` trace format) for the page to download.
+	ReturnTraces bool `json:"return_traces,omitempty"`
 }
 
 // PlaygroundResponse is what the page renders.
@@ -84,6 +97,12 @@ type PlaygroundLoss struct {
 	Results []trace.Result   `json:"results"`
 	Summary trace.Summary    `json:"summary"`
 	Tokens  [][]TokenDetails `json:"tokens"`
+	// Cached reports that the host's trace cache answered, so the model
+	// scored nothing for this call (see TraceCache).
+	Cached bool `json:"cached,omitempty"`
+	// Traces is the scored traces as JSONL when the request asked for
+	// them (ReturnTraces).
+	Traces string `json:"traces,omitempty"`
 }
 
 // TokenDetails is what hovering a token shows: its text and both sides'
@@ -101,6 +120,10 @@ var PlaygroundRules = []string{"healthbench", "rar", "rar-category", "research",
 // reports every problem as a diagnostic and computes what it still can:
 // a rubric with errors stops judging, not the display of its diagnostics.
 func Playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, scorer lm.Scorer) PlaygroundResponse {
+	return playground(ctx, req, grader, scorer, nil)
+}
+
+func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, scorer lm.Scorer, cache *TraceCache) PlaygroundResponse {
 	resp := PlaygroundResponse{Diagnostics: diag.List{}, Results: []eval.Result{}, Scores: []RuleScores{},
 		Contexts: []ContextPair{}, Timings: map[string]float64{}, EngineVersion: EngineVersion}
 	clock := time.Now()
@@ -188,6 +211,9 @@ func Playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	lap("contexts")
 
 	// The conditioned loss.
+	if req.SkipLoss {
+		return resp
+	}
 	lc, ldl := NewLossComputer(LossConfig{Loss: cfg.LossOptions(), Trace: cfg.Trace})
 	add(ldl.WithFile(cfgFile))
 	if lc == nil {
@@ -207,9 +233,27 @@ func Playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 		})
 	case scorer != nil:
 		pl.Source = "scorer"
-		trs, dl := ev.Traces(ctx, scorer, it, LogprobsConfig{Prompt: popts, TopK: req.TopK, Attribution: req.Attribution})
-		add(dl)
-		traces = trs
+		lcfg := LogprobsConfig{Prompt: popts, TopK: req.TopK, Attribution: req.Attribution}
+		key := cache.key(it, resp.Contexts, lcfg)
+		if e, ok := cache.get(key); ok {
+			traces, pl.Cached = e.traces, true
+			add(e.diags)
+		} else {
+			trs, dl := ev.Traces(ctx, scorer, it, lcfg)
+			add(dl)
+			traces = trs
+			if ctx.Err() == nil {
+				cache.put(key, traceEntry{traces: trs, diags: dl})
+			}
+		}
+		if req.ReturnTraces {
+			var sb strings.Builder
+			for _, tr := range traces {
+				sb.Write(trace.Encode(tr))
+				sb.WriteByte('\n')
+			}
+			pl.Traces = sb.String()
+		}
 	default:
 		return resp
 	}
@@ -280,4 +324,106 @@ func topAlts(alts []lm.Alt, n int) []lm.Alt {
 		s = s[:n]
 	}
 	return s
+}
+
+// TraceCache keeps the traces a Scorer produced for the last few
+// playground inputs, keyed by everything the traces depend on: the item's
+// id and responses, both rendered contexts of each response, the
+// per-criterion contexts' inputs and the top-k. A hit is exactly what
+// scoring again would give, so an edit that changes only a loss setting,
+// a label or the judge recomputes the loss without the model. It is safe
+// for concurrent use; the zero value is not usable, use NewTraceCache.
+// A nil *TraceCache caches nothing.
+type TraceCache struct {
+	mu      sync.Mutex
+	max     int
+	order   []string // least recently used first
+	entries map[string]traceEntry
+}
+
+type traceEntry struct {
+	traces []*trace.Trace
+	diags  diag.List
+}
+
+// NewTraceCache returns a cache of at most n entries (n ≥ 1).
+func NewTraceCache(n int) *TraceCache {
+	return &TraceCache{max: max(n, 1), entries: map[string]traceEntry{}}
+}
+
+// Len returns the number of cached entries.
+func (c *TraceCache) Len() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
+
+func (c *TraceCache) key(it *eval.Item, pairs []ContextPair, cfg LogprobsConfig) string {
+	if c == nil {
+		return ""
+	}
+	type side struct {
+		Student, Teacher   string
+		Variant, Chat      string
+		Thinking           bool
+		StudentN, TeacherN int
+	}
+	k := struct {
+		ID          string
+		Responses   []string
+		Sides       []side
+		Prompt      any
+		TopK        int
+		Attribution bool
+		Criteria    any
+	}{ID: it.ID, Responses: it.Responses, Prompt: cfg.Prompt, TopK: cfg.TopK, Attribution: cfg.Attribution}
+	for _, p := range pairs {
+		k.Sides = append(k.Sides, side{Student: p.Student.Text, Teacher: p.Teacher.Text, Variant: string(p.Teacher.Variant),
+			Chat: string(p.Teacher.Chat), Thinking: p.Teacher.Thinking, StudentN: len(p.Student.Messages), TeacherN: len(p.Teacher.Messages)})
+	}
+	if cfg.Attribution && it.Rubric != nil {
+		k.Criteria = it.Rubric.Criteria
+		k.Prompt = []any{cfg.Prompt, it.Prompt}
+	}
+	b, err := json.Marshal(k)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func (c *TraceCache) get(key string) (traceEntry, bool) {
+	if c == nil || key == "" {
+		return traceEntry{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if ok {
+		c.touch(key)
+	}
+	return e, ok
+}
+
+func (c *TraceCache) put(key string, e traceEntry) {
+	if c == nil || key == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.max {
+		delete(c.entries, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.entries[key] = e
+	c.touch(key)
+}
+
+func (c *TraceCache) touch(key string) {
+	c.order = slices.DeleteFunc(c.order, func(k string) bool { return k == key })
+	c.order = append(c.order, key)
 }

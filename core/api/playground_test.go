@@ -161,3 +161,78 @@ func TestCall(t *testing.T) {
 		}
 	}
 }
+
+// Through Call with a trace cache: a second call that changes only the
+// loss settings is answered from the cache and gives exactly what a call
+// without a cache gives; a rubric edit (the teacher's context changes)
+// scores again; SkipLoss leaves the loss out and keeps the rest.
+func TestPlaygroundTraceCache(t *testing.T) {
+	ctx := context.Background()
+	scorer := demoScorer(t)
+	cache := api.NewTraceCache(4)
+	host := api.Host{Scorer: scorer, Traces: cache}
+	item := firstLine(t, "../../examples/math.jsonl")
+	// The reply's fields the test reads (Metrics is write-only JSON).
+	type reply struct {
+		Results  []eval.Result
+		Contexts []api.ContextPair
+		Loss     *api.PlaygroundLoss
+	}
+	call := func(h api.Host, cfg, it string, skip, ret bool) reply {
+		t.Helper()
+		body, err := json.Marshal(api.PlaygroundRequest{Config: cfg, Item: it, SkipLoss: skip, ReturnTraces: ret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := api.Call(ctx, h, api.MethodPlayground, body)
+		if r.Status != 200 {
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+		var resp reply
+		if err := json.Unmarshal(r.Body, &resp); err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	const cfgA = "schema_version: 1\npreset: rcsd\nprompt:\n  chat: plain\n"
+	const cfgB = "schema_version: 1\npreset: rcsd\nprompt:\n  chat: plain\nloss:\n  divergence: jsd\n  beta: 0.5\n  support: teacher-topk\n  top_k: 10\n"
+	first := call(host, cfgA, item, false, true)
+	if first.Loss == nil || first.Loss.Cached || cache.Len() != 1 {
+		t.Fatalf("first call: loss %v, cache %d entries", first.Loss, cache.Len())
+	}
+	// The returned traces give the same loss when pasted back.
+	pasted := api.Playground(ctx, api.PlaygroundRequest{Config: cfgA, Item: item, Traces: first.Loss.Traces}, nil, nil)
+	if pasted.Loss == nil {
+		t.Fatalf("pasted traces: %v", pasted.Diagnostics)
+	}
+	if d := cmp.Diff(first.Loss.Results, pasted.Loss.Results); d != "" {
+		t.Errorf("returned traces give another loss\n%s", d)
+	}
+	second := call(host, cfgB, item, false, false)
+	if second.Loss == nil || !second.Loss.Cached || cache.Len() != 1 {
+		t.Fatalf("a loss-setting change was not answered from the cache: %+v, %d entries", second.Loss, cache.Len())
+	}
+	fresh := call(api.Host{Scorer: scorer}, cfgB, item, false, false)
+	if d := cmp.Diff(fresh.Loss.Results, second.Loss.Results); d != "" {
+		t.Errorf("cached loss differs from a fresh one\n%s", d)
+	}
+	if second.Loss.Summary.Loss == first.Loss.Summary.Loss {
+		t.Errorf("the loss settings changed nothing: %v", second.Loss.Summary.Loss)
+	}
+	// Another rubric weight changes the teacher's context: no hit.
+	edited := strings.Replace(item, `"weight": 7`, `"weight": 6`, 1)
+	if edited == item {
+		t.Fatal("the edit did not apply")
+	}
+	third := call(host, cfgA, edited, false, false)
+	if third.Loss == nil || third.Loss.Cached || cache.Len() != 2 {
+		t.Fatalf("a rubric edit was answered from the cache: %+v, %d entries", third.Loss, cache.Len())
+	}
+	skipped := call(host, cfgA, edited, true, false)
+	if skipped.Loss != nil || len(skipped.Results) != len(third.Results) || len(skipped.Contexts) == 0 {
+		t.Fatalf("skip_loss: loss %v, %d results", skipped.Loss, len(skipped.Results))
+	}
+	if d := cmp.Diff(third.Results, skipped.Results); d != "" {
+		t.Errorf("skip_loss changed the results\n%s", d)
+	}
+}

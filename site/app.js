@@ -1,0 +1,725 @@
+// The rcsd playground page. Every number comes from the Go core, compiled
+// to WebAssembly and run in a Web Worker (worker.js), through one call per
+// edit: api.Playground. This module only builds the request from the
+// controls and draws the reply, with DOM building and textContent (never
+// innerHTML), so any text a user pastes is shown as text.
+
+import { PRESETS, buildConfig, buildItem, cliCommands, rubricFileName, scorerTopK } from "./config.js";
+import { encodeState, decodeState } from "./share.js";
+import { sequential, diverging, gradientStops } from "./palette.js";
+
+const $ = (id) => document.getElementById(id);
+const EXAMPLES = ["science", "medical", "math"];
+const STATE_VERSION = 1;
+
+// ---------------------------------------------------------------- worker
+
+const worker = new Worker("worker.js");
+let nextID = 1;
+const waiting = new Map();
+let engine = null; // the handshake's version info
+let engineReady;
+const engineStarted = new Promise((resolve, reject) => { engineReady = { resolve, reject }; });
+
+worker.onmessage = (ev) => {
+  const m = ev.data;
+  if ("ready" in m) {
+    if (m.ready) { engine = m.version; engineReady.resolve(m.version); } else engineReady.reject(new Error(m.error));
+    return;
+  }
+  const w = waiting.get(m.id);
+  if (!w) return;
+  waiting.delete(m.id);
+  if (m.ok) w.resolve(m); else w.reject(new Error(m.error));
+};
+worker.onerror = (e) => engineReady.reject(new Error(e.message || "the worker failed to start"));
+
+function post(op, arg) {
+  const id = nextID++;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, op, arg });
+  });
+}
+
+async function callCore(method, body) {
+  const m = await post("call", { method, body: JSON.stringify(body) });
+  const env = JSON.parse(m.value);
+  return { status: env.status, body: env.body, ms: m.ms };
+}
+
+// ---------------------------------------------------------------- state
+
+function el(tag, props, ...kids) {
+  const e = document.createElement(tag);
+  if (props) {
+    for (const [k, v] of Object.entries(props)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "class") e.className = v;
+      else if (k === "text") e.textContent = v;
+      else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role" || k === "for" || k === "scope") e.setAttribute(k, v);
+      else e[k] = v;
+    }
+  }
+  for (const k of kids) if (k !== null && k !== undefined) e.append(k);
+  return e;
+}
+
+let responses = [""];
+let selected = 0;
+let exampleTags = [];
+let itemID = "playground";
+
+function responseBox(i, text) {
+  const id = `response-${i}`;
+  const ta = el("textarea", { id, rows: 4, spellcheck: false, value: text, "data-index": String(i) });
+  ta.addEventListener("input", () => { responses[i] = ta.value; edited("context"); });
+  const rm = el("button", { type: "button", text: "Remove", "aria-label": `Remove response ${i + 1}` });
+  rm.disabled = responses.length <= 1;
+  rm.addEventListener("click", () => {
+    responses.splice(i, 1);
+    selected = Math.min(selected, responses.length - 1);
+    drawResponses();
+    edited("context");
+  });
+  return el("div", { class: "response" }, el("label", { for: id, text: `Response ${i + 1}` }), ta, rm);
+}
+
+function drawResponses() {
+  $("responses").replaceChildren(...responses.map((r, i) => responseBox(i, r)));
+}
+
+function settings() {
+  return {
+    judge: $("judge").value, scoring: $("scoring").value, grpo: $("grpo").value,
+    llmURL: $("llm-url").value.trim(), llmModel: $("llm-model").value.trim(),
+    preset: $("preset").value, variant: $("variant").value, chat: $("chat").value, thinking: $("thinking").checked,
+    divergence: $("divergence").value, beta: $("beta").value, temperature: $("temperature").value,
+    support: $("support").value, topk: $("topk").value, tail: $("tail").checked,
+    clipEntry: $("clip-entry").value, clipToken: $("clip-token").value,
+    attribution: $("attribution").checked, floor: $("floor").checked, view: $("view").value,
+  };
+}
+
+// readState is everything the share link holds: never the llm key.
+function readState() {
+  return {
+    v: STATE_VERSION, example: $("example").value, id: itemID,
+    prompt: $("prompt").value, reference: $("reference").value, responses: responses.slice(),
+    labels: $("labels").value, exampleTags: exampleTags.slice(), rubric: $("rubric").value,
+    traces: $("traces").value, selected, settings: settings(),
+  };
+}
+
+function applyState(st) {
+  if (st.v !== STATE_VERSION) throw new Error(`this link was made by another version of the playground (state ${st.v})`);
+  $("example").value = st.example || "science";
+  itemID = st.id || "playground";
+  $("prompt").value = st.prompt || "";
+  $("reference").value = st.reference || "";
+  responses = Array.isArray(st.responses) && st.responses.length ? st.responses.map(String) : [""];
+  $("labels").value = st.labels || "";
+  exampleTags = Array.isArray(st.exampleTags) ? st.exampleTags : [];
+  $("rubric").value = st.rubric || "";
+  $("traces").value = st.traces || "";
+  if (st.traces) $("traces-box").open = true;
+  selected = Math.min(Number(st.selected) || 0, responses.length - 1);
+  const s = st.settings || {};
+  const set = (id, v) => { if (v !== undefined) $(id).value = String(v); };
+  const check = (id, v) => { if (v !== undefined) $(id).checked = !!v; };
+  set("judge", s.judge); set("scoring", s.scoring); set("grpo", s.grpo);
+  set("llm-url", s.llmURL); set("llm-model", s.llmModel);
+  set("preset", s.preset); set("variant", s.variant); set("chat", s.chat); check("thinking", s.thinking);
+  set("divergence", s.divergence); set("beta", s.beta); set("temperature", s.temperature);
+  set("support", s.support); set("topk", s.topk); check("tail", s.tail);
+  set("clip-entry", s.clipEntry); set("clip-token", s.clipToken);
+  check("attribution", s.attribution); check("floor", s.floor); set("view", s.view);
+  drawResponses();
+  syncControls();
+  drawGutter([]);
+}
+
+async function loadExample(name) {
+  const r = await fetch(`examples/${name}.jsonl`);
+  if (!r.ok) throw new Error(`examples/${name}.jsonl: HTTP ${r.status}`);
+  const first = (await r.text()).split("\n").find((l) => l.trim() !== "");
+  const d = JSON.parse(first);
+  const st = readState();
+  st.example = name;
+  st.id = String(d.id ?? d.prompt_id ?? name);
+  st.prompt = typeof d.prompt === "string" ? d.prompt : JSON.stringify(d.prompt, null, 2);
+  st.reference = d.reference_answer || "";
+  st.responses = d.responses || [d.response || ""];
+  st.labels = d.labels ? JSON.stringify(d.labels) : "";
+  st.exampleTags = d.example_tags || [];
+  st.rubric = JSON.stringify(d.rubric ?? d.rubrics ?? [], null, 2) + "\n";
+  st.traces = "";
+  st.selected = 0;
+  applyState(st);
+}
+
+function syncControls() {
+  const s = settings();
+  $("llm-settings").hidden = s.judge !== "llm";
+  $("beta").disabled = s.divergence !== "jsd";
+  $("topk").disabled = s.support === "full";
+  $("rubric-format").textContent = rubricFileName($("rubric").value);
+}
+
+function applyPreset(name) {
+  const p = PRESETS[name];
+  $("variant").value = p.variant;
+  $("divergence").value = p.divergence;
+  $("beta").value = p.beta;
+  $("temperature").value = p.temperature;
+  $("support").value = p.support;
+  $("topk").value = p.topk;
+  $("tail").checked = p.tail;
+  $("clip-entry").value = p.clipEntry;
+  $("clip-token").value = p.clipToken;
+}
+
+// ---------------------------------------------------------------- compute
+
+function request(skipLoss) {
+  const st = readState();
+  const s = st.settings;
+  const rubricFile = rubricFileName(st.rubric);
+  const body = {
+    config: buildConfig(s, rubricFile), config_file: "rcsd-config.yaml",
+    rubric: st.rubric, rubric_file: rubricFile, item: buildItem(st),
+    attribution: s.attribution, top_k: scorerTopK(s), alternatives: 5,
+  };
+  if (st.traces.trim() !== "") body.traces = st.traces;
+  if (skipLoss) body.skip_loss = true;
+  return body;
+}
+
+// One computation at a time; edits while it runs merge into one pending
+// request (the latest state wins). An edit that changes what the model
+// scores (a context or a response) first runs a pass without the loss,
+// so the verdicts and scores show at once, then the full pass.
+let busy = false;
+let pending = null; // {rescore, t}
+let generation = 0;
+let last = null; // the last full reply
+const perf = { load: null, table: [], full: [], lossOnly: [] };
+
+function edited(kind) {
+  syncControls();
+  const t = performance.now();
+  const rescore = kind === "context";
+  pending = pending ? { rescore: pending.rescore || rescore, t: pending.t } : { rescore, t };
+  if (!busy) run();
+}
+
+async function run() {
+  busy = true;
+  try {
+    while (pending) {
+      const job = pending;
+      pending = null;
+      if (job.rescore && last && !$("traces").value.trim()) {
+        const fast = await callCore("playground", request(true));
+        if (fast.status === 200) {
+          render(fast.body, true);
+          perf.table.push(performance.now() - job.t);
+        }
+        if (pending) { pending.rescore = true; pending.t = Math.min(pending.t, job.t); continue; }
+      }
+      const full = await callCore("playground", request(false));
+      if (full.status !== 200) {
+        showError(full.body);
+      } else {
+        last = full.body;
+        render(full.body, false);
+      }
+      const ms = performance.now() - job.t;
+      (job.rescore ? perf.full : perf.lossOnly).push(ms);
+      if (!job.rescore) perf.table.push(ms);
+      generation++;
+      document.body.dataset.generation = String(generation);
+      $("timing").textContent = `(${Math.round(ms)} ms after the edit${full.body.loss && full.body.loss.cached ? ", log-probs from the cache" : ""})`;
+    }
+  } catch (e) {
+    setStatus(`Error: ${e.message}`, true);
+  } finally {
+    busy = false;
+  }
+}
+
+function showError(body) {
+  const dl = (body && body.diagnostics) || [];
+  drawDiagnostics(dl);
+  setStatus(`The core refused the request: ${dl.map((d) => d.message).join("; ")}`, true);
+}
+
+function setStatus(text, bad) {
+  $("status").textContent = text;
+  $("status").classList.toggle("bad", !!bad);
+}
+
+// ---------------------------------------------------------------- render
+
+const fmt = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(d));
+
+function render(r, tableOnly) {
+  drawDiagnostics(r.diagnostics || []);
+  drawPick(r);
+  drawScores(r);
+  drawCriteria(r);
+  drawContexts(r);
+  $("cli").textContent = cliCommands({ ...settings(), rubricFile: rubricFileName($("rubric").value) });
+  if (tableOnly) {
+    $("heatmap").classList.add("stale");
+    $("loss-summary").textContent = "Scoring the new contexts with the demo model…";
+    return;
+  }
+  $("heatmap").classList.remove("stale");
+  drawLoss(r);
+  const errs = (r.diagnostics || []).filter((d) => d.severity === "error").length;
+  setStatus(errs ? `${errs} error${errs > 1 ? "s" : ""}: see the diagnostics.` : `Ready: ${engine ? engine.engine_version : ""}.`, errs > 0);
+}
+
+function diagText(d) {
+  let loc = d.file || "";
+  if (d.line) loc += `:${d.line}` + (d.column ? `:${d.column}` : "");
+  const path = d.path ? `${d.path}: ` : "";
+  return `${loc ? loc + ": " : ""}${d.severity} ${d.code}: ${path}${d.message}${d.hint ? ` (${d.hint})` : ""}`;
+}
+
+function drawDiagnostics(dl) {
+  const rubricFile = rubricFileName($("rubric").value);
+  const list = $("diagnostics");
+  if (!dl.length) {
+    list.replaceChildren(el("li", { class: "ok", text: "No problems found." }));
+  } else {
+    list.replaceChildren(...dl.map((d) => {
+      const li = el("li", { class: `diag ${d.severity}`, "data-file": d.file || "", "data-line": d.line ? String(d.line) : "" });
+      if (d.file === rubricFile && d.line) {
+        const b = el("button", { type: "button", class: "linkish", text: diagText(d) });
+        b.addEventListener("click", () => gotoLine(d.line, d.column));
+        li.append(b);
+      } else li.textContent = diagText(d);
+      return li;
+    }));
+  }
+  drawGutter(dl.filter((d) => d.file === rubricFile && d.line));
+}
+
+function drawGutter(marks) {
+  const n = $("rubric").value.split("\n").length;
+  const by = new Map();
+  for (const d of marks) {
+    const prev = by.get(d.line);
+    if (!prev || d.severity === "error") by.set(d.line, d);
+  }
+  const rows = [];
+  for (let i = 1; i <= n; i++) {
+    const d = by.get(i);
+    const row = el("div", { class: d ? `ln ${d.severity}` : "ln", "data-line": String(i), text: (d ? (d.severity === "error" ? "✖ " : "▲ ") : "") + i });
+    if (d) row.title = diagText(d);
+    rows.push(row);
+  }
+  $("rubric-gutter").replaceChildren(...rows);
+  $("rubric-gutter").scrollTop = $("rubric").scrollTop;
+}
+
+function gotoLine(line, col) {
+  const ta = $("rubric");
+  const lines = ta.value.split("\n");
+  let off = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i++) off += lines[i].length + 1;
+  off += Math.max(0, (col || 1) - 1);
+  ta.focus();
+  ta.setSelectionRange(off, off);
+}
+
+function drawPick(r) {
+  const n = responses.length;
+  selected = Math.min(selected, n - 1);
+  const box = $("response-pick");
+  const kids = [el("span", { class: "pick-label", text: "Show response:" })];
+  for (let i = 0; i < n; i++) {
+    const id = `pick-${i}`;
+    const inp = el("input", { type: "radio", name: "pick", id, value: String(i), checked: i === selected });
+    inp.addEventListener("change", () => { selected = i; if (last) render(last, false); });
+    kids.push(el("label", { for: id, class: "pick-item" }, inp, ` ${i + 1}`));
+  }
+  box.replaceChildren(...kids);
+}
+
+function cell(tag, x, digits) {
+  return el(tag, { text: fmt(x, digits), "data-value": x === null || x === undefined ? "" : String(x) });
+}
+
+function drawScores(r) {
+  const n = responses.length;
+  const head = el("tr", null, el("th", { scope: "col", text: "rule" }),
+    ...Array.from({ length: n }, (_, i) => el("th", { scope: "col", text: `response ${i + 1}`, class: i === selected ? "sel" : "" })));
+  const rows = [head];
+  const rule = $("scoring").value;
+  for (const rs of r.scores || []) {
+    const tr = el("tr", { class: rs.rule === rule ? "configured" : "", "data-rule": rs.rule },
+      el("th", { scope: "row", text: rs.rule + (rs.rule === rule ? " (configured)" : "") }));
+    rs.scores.forEach((s) => tr.append(cell("td", s, 3)));
+    rows.push(tr);
+  }
+  const adv = el("tr", { "data-rule": "advantage", class: "adv" }, el("th", { scope: "row", text: `GRPO advantage (${$("grpo").value})` }));
+  const byIndex = new Map((r.results || []).map((x) => [x.response_index, x]));
+  for (let i = 0; i < n; i++) {
+    const x = byIndex.get(i);
+    const a = x ? x.advantage : null;
+    const td = cell("td", a ?? null, 3);
+    if (a !== null && a !== undefined) {
+      const c = diverging(Math.max(-1, Math.min(1, a / 2)));
+      td.style.backgroundColor = c.bg; td.style.color = c.fg;
+    }
+    adv.append(td);
+  }
+  rows.push(adv);
+  $("scores").replaceChildren(el("caption", { text: "Each response's score under every rule (the configured one first in the config), and its GRPO advantage in the group" }), ...rows);
+}
+
+// Byte offsets (UTF-8, as the core reports them) to string offsets.
+function byteSlicer(text) {
+  const bytes = new TextEncoder().encode(text);
+  const dec = new TextDecoder();
+  return (a, b) => dec.decode(bytes.subarray(a, b));
+}
+
+function drawCriteria(r) {
+  const res = (r.results || []).find((x) => x.response_index === selected);
+  const crit = (r.rubric && r.rubric.criteria) || [];
+  const head = el("tr", null, ...["#", "criterion", "category", "weight", "verdict", "judge", "evidence"].map((h) => el("th", { scope: "col", text: h })));
+  const rows = [head];
+  crit.forEach((c, k) => {
+    const v = res && res.criteria ? res.criteria.find((x) => x.id === c.id) || res.criteria[k] : null;
+    const met = v ? v.met : null;
+    const verdict = met === true ? "met" : met === false ? "not met" : "unjudged";
+    const tr = el("tr", { "data-criterion": c.id, class: `v-${verdict.replace(" ", "-")}` },
+      el("td", { text: String(k + 1) }),
+      el("td", null, c.title ? el("strong", { text: c.title }) : null, c.title ? el("br") : null, document.createTextNode(c.description)),
+      el("td", { text: c.category || (c.tags || []).join(", ") || "—" }),
+      el("td", { text: String(c.weight), "data-value": String(c.weight), class: "num" }),
+      el("td", { class: "verdict", "data-met": String(met) }, el("span", { class: "mark", "aria-hidden": "true", text: met === true ? "✔ " : met === false ? "✘ " : "? " }), verdict),
+      el("td", { text: v ? (v.judge || "") + (v.heuristic ? " (heuristic)" : "") : "" }),
+      el("td", { class: "ev", text: v && v.evidence ? `“${v.evidence.text}”` : v && v.error ? v.error : v && v.explanation ? v.explanation : "" }));
+    rows.push(tr);
+  });
+  const score = res ? res.score : null;
+  $("criteria").replaceChildren(el("caption", { text: `Response ${selected + 1}: score ${fmt(score)} (${$("scoring").value})${res && res.note ? " — " + res.note : ""}` }), ...rows);
+
+  // The response with each criterion's evidence marked.
+  const text = responses[selected] || "";
+  const spans = [];
+  if (res) res.criteria.forEach((v, k) => { if (v.evidence && v.evidence.end > v.evidence.start) spans.push({ ...v.evidence, k, met: v.met }); });
+  spans.sort((a, b) => a.start - b.start);
+  const slice = byteSlicer(text);
+  const total = new TextEncoder().encode(text).length;
+  const out = [];
+  let at = 0;
+  for (const s of spans) {
+    if (s.start < at) continue; // overlapping evidence: the first one wins
+    out.push(document.createTextNode(slice(at, s.start)));
+    out.push(el("mark", { class: s.met === false ? "ev-bad" : "ev-good", title: `criterion ${s.k + 1}` }, slice(s.start, s.end), el("sup", { text: String(s.k + 1) })));
+    at = s.end;
+  }
+  out.push(document.createTextNode(slice(at, total)));
+  $("evidence").replaceChildren(...out);
+}
+
+function lossFor(r, i) {
+  const L = r.loss;
+  if (!L) return null;
+  let k = L.results.findIndex((x) => x.id.endsWith(`#${i}`));
+  if (L.source === "traces" && k < 0) k = i;
+  if (k < 0 || k >= L.results.length) return null;
+  return { res: L.results[k], tokens: L.tokens[k] };
+}
+
+let heat = null; // what the heatmap shows, for hover and keys
+
+// A token's advantage A_t = log T(y_t) − log S(y_t): at τ when the core
+// has it, else from the served log-probs at temperature 1 (always there).
+const advantageOf = (t) => (t.has_advantage ? t.advantage : t.logprob_teacher - t.logprob_student);
+
+function drawLoss(r) {
+  const L = r.loss;
+  const view = $("view").value;
+  const lf = lossFor(r, selected);
+  if (!L || !lf) {
+    $("loss-summary").textContent = L ? "No loss for this response (see the diagnostics)." : "No loss: the inputs have errors, or there is no scorer.";
+    $("heatmap").replaceChildren(); $("legend").replaceChildren(); $("grpo-strip").replaceChildren(); $("rcsd-strip").replaceChildren();
+    $("attribution-view").replaceChildren(); $("token-details").textContent = "";
+    heat = null;
+    return;
+  }
+  const s = L.summary;
+  $("loss-summary").replaceChildren(
+    `Response ${selected + 1}: loss `, el("strong", { id: "loss-value", text: fmt(lf.res.loss, 5), "data-value": String(lf.res.loss) }),
+    ` over ${lf.res.valid_tokens} tokens (${L.source === "traces" ? "pasted traces" : "demo model"}${L.cached ? ", cached log-probs" : ""}). Batch: loss ${fmt(s.loss, 5)}, ${s.valid_tokens} tokens, ${s.clipped_tokens} clipped, mean A_t ${fmt(s.mean_advantage)}.`);
+  const toks = lf.res.tokens;
+  const vals = toks.map((t) => (view === "advantage" ? advantageOf(t) : t.divergence));
+  const maxAbs = Math.max(1e-12, ...vals.map((v) => Math.abs(v)));
+  heat = { toks, det: lf.tokens, active: heat && heat.active < toks.length ? heat.active : 0 };
+  const spans = toks.map((t, i) => {
+    const c = view === "advantage" ? diverging(vals[i] / maxAbs) : sequential(vals[i] / maxAbs);
+    const sp = el("span", { class: "tok" + (t.valid ? "" : " masked") + (t.clipped ? " clipped" : ""), "data-i": String(i), "data-value": String(vals[i]) }, tokenLabel(lf.tokens[i]));
+    sp.style.backgroundColor = c.bg; sp.style.color = c.fg;
+    return sp;
+  });
+  $("heatmap").replaceChildren(...spans);
+  $("heatmap").dataset.view = view;
+  drawLegend($("legend"), view === "advantage" ? "diverging" : "sequential",
+    view === "advantage" ? [-maxAbs, maxAbs] : [0, maxAbs],
+    view === "advantage" ? "A_t: blue, the teacher likes the token less than the student; orange, more" : "per-token divergence: dark, teacher and student agree; yellow, they differ most (dashed outline: clipped)");
+  drawCompare(r, lf);
+  drawAttribution(lf);
+  showToken(heat.active, false);
+}
+
+function tokenLabel(d) {
+  const t = d ? d.text : "";
+  return t === "" ? "∅" : t;
+}
+
+function drawLegend(box, kind, [lo, hi], caption) {
+  const bar = el("span", { class: "bar", "aria-hidden": "true" });
+  bar.style.background = `linear-gradient(to right, ${gradientStops(kind).join(", ")})`;
+  box.replaceChildren(el("span", { class: "lo", text: fmt(lo) }), bar, el("span", { class: "hi", text: fmt(hi) }), el("span", { class: "cap", text: caption }));
+}
+
+function drawCompare(r, lf) {
+  const res = (r.results || []).find((x) => x.response_index === selected);
+  const adv = res && res.advantage !== undefined && res.advantage !== null ? res.advantage : null;
+  const toks = lf.res.tokens;
+  const per = toks.map(advantageOf);
+  const maxTok = Math.max(1e-12, ...per.map(Math.abs));
+  const maxGroup = Math.max(1e-12, ...(r.results || []).map((x) => Math.abs(x.advantage || 0)));
+  const strip = (vals, max, id, title) => {
+    const kids = toks.map((_, i) => {
+      const c = diverging(vals[i] / max);
+      const sp = el("span", { class: "tok", "data-value": String(vals[i]) }, tokenLabel(lf.tokens[i]));
+      sp.style.backgroundColor = c.bg; sp.style.color = c.fg;
+      return sp;
+    });
+    $(id).replaceChildren(...kids);
+    $(id).setAttribute("aria-label", title);
+  };
+  strip(toks.map(() => adv ?? 0), maxGroup, "grpo-strip", adv === null ? "GRPO: a single response has no advantage" : `GRPO: every token gets ${fmt(adv)}`);
+  strip(per, maxTok, "rcsd-strip", "RCSD: every token its own advantage");
+  drawLegend($("compare-legend"), "diverging", [-1, 1],
+    `Blue: pushed down, orange: pushed up. GRPO scale ±${fmt(maxGroup)} (group), RCSD scale ±${fmt(maxTok)} (tokens).`);
+}
+
+function drawAttribution(lf) {
+  const box = $("attribution-view");
+  const crit = lf.res.criteria || [];
+  if (!crit.length) {
+    box.replaceChildren(el("p", { class: "hint", text: $("attribution").checked ? "No per-criterion results (pasted traces carry them only when made with rcsd logprobs --attribution)." : "Tick “per-criterion attribution” to score the teacher once per criterion alone and see which criterion drives each token." }));
+    return;
+  }
+  const sel = el("select", { id: "attr-criterion" }, ...crit.map((c, k) => el("option", { value: String(k), text: `${c.id}: loss ${fmt(c.loss, 4)}` })));
+  const strip = el("div", { class: "heatmap small", id: "attr-strip" });
+  const draw = () => {
+    const c = crit[Number(sel.value)];
+    const max = Math.max(1e-12, ...c.tokens.map((t) => t.divergence));
+    strip.replaceChildren(...c.tokens.map((t, i) => {
+      const col = sequential(t.divergence / max);
+      const sp = el("span", { class: "tok", "data-value": String(t.divergence) }, tokenLabel(lf.tokens[i]));
+      sp.style.backgroundColor = col.bg; sp.style.color = col.fg;
+      return sp;
+    }));
+  };
+  sel.addEventListener("change", draw);
+  const table = el("table", { class: "num", id: "attr-table" },
+    el("caption", { text: "Loss against a teacher that sees only one criterion" }),
+    el("tr", null, el("th", { scope: "col", text: "criterion" }), el("th", { scope: "col", text: "loss" })),
+    ...crit.map((c) => el("tr", { "data-criterion": c.id }, el("th", { scope: "row", text: c.id }), cell("td", c.loss, 4))));
+  box.replaceChildren(el("label", null, "Criterion ", sel), strip, table);
+  draw();
+}
+
+function showToken(i, focus) {
+  if (!heat) return;
+  const toks = $("heatmap").children;
+  if (i < 0 || i >= toks.length) return;
+  if (toks[heat.active]) toks[heat.active].classList.remove("active");
+  heat.active = i;
+  toks[i].classList.add("active");
+  if (focus) toks[i].scrollIntoView({ block: "nearest" });
+  const t = heat.toks[i];
+  const d = heat.det[i] || {};
+  const alts = (side, list) => el("table", { class: "alts num" },
+    el("caption", { text: `${side}'s top alternatives` }),
+    el("tr", null, el("th", { scope: "col", text: "token" }), el("th", { scope: "col", text: "p" })),
+    ...(list || []).map((a) => el("tr", null, el("td", { text: JSON.stringify(a.token ?? String(a.token_id)) }), el("td", { text: Math.exp(a.logprob).toFixed(3) }))));
+  $("token-details").replaceChildren(
+    el("p", null, el("strong", { text: `Token ${i + 1} of ${heat.toks.length}: ${JSON.stringify(d.text ?? "")}` }),
+      ` divergence ${fmt(t.divergence, 4)}${t.clipped ? " (clipped)" : ""}${t.valid ? "" : " (masked)"}, A_t ${fmt(advantageOf(t), 3)}${t.has_advantage ? "" : " (τ = 1)"}, log S(y) ${fmt(t.logprob_student, 3)}, log T(y) ${fmt(t.logprob_teacher, 3)}`),
+    el("div", { class: "alts-row" }, alts("Student", d.student), alts("Teacher", d.teacher)));
+}
+
+function drawContexts(r) {
+  const pairs = r.contexts || [];
+  const p = pairs.find((x) => x.response_index === selected) || pairs[0];
+  if (!p) { $("ctx-student").textContent = ""; $("ctx-teacher").textContent = ""; return; }
+  $("ctx-student").textContent = p.student.text;
+  const text = p.teacher.text;
+  const slice = byteSlicer(text);
+  const total = new TextEncoder().encode(text).length;
+  const out = [];
+  let at = 0;
+  for (const s of (p.teacher.inserted || []).slice().sort((a, b) => a.start - b.start)) {
+    if (s.start < at) continue;
+    out.push(document.createTextNode(slice(at, s.start)));
+    out.push(el("mark", { class: "priv", text: slice(s.start, s.end) }));
+    at = s.end;
+  }
+  out.push(document.createTextNode(slice(at, total)));
+  $("ctx-teacher").replaceChildren(...out);
+}
+
+// ---------------------------------------------------------------- exports
+
+function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function exports() {
+  const st = readState();
+  const rubricFile = rubricFileName(st.rubric);
+  return { config: buildConfig(st.settings, rubricFile), rubric: st.rubric, rubricFile, item: buildItem(st) + "\n" };
+}
+
+async function shareLink() {
+  const enc = await encodeState(readState());
+  return `${location.origin}${location.pathname}#s=${enc}`;
+}
+
+// ---------------------------------------------------------------- tour
+
+const TOUR = [
+  { title: "1. What the teacher sees", target: "ctx-h", body: [
+    "One model plays two roles. The student sees only the question and writes an answer. The teacher is the same model, shown the question plus privileged context: the reference answer and the whole rubric.",
+    "The highlighted text in the teacher's context is all that differs. The teacher then re-reads the student's own tokens (teacher forcing): it never writes anything itself."] },
+  { title: "2. The rubric becomes per-criterion feedback", target: "criteria-h", body: [
+    "Each criterion gets a verdict from a judge (given labels, machine rules such as a \\boxed{} answer, a lexical heuristic, or your llm grader), with the evidence marked in the response.",
+    "The verdicts give a score under each rule (HealthBench, RaR, …) and, across a group of responses, GRPO advantages."] },
+  { title: "3. Why token-level credit beats one scalar", target: "compare-h", body: [
+    "GRPO gives every token of a response the same advantage: a wrong final number and the correct reasoning before it are pushed down together.",
+    "RCSD compares the teacher's and the student's next-token distributions at every token, so credit lands where the rubric-aware teacher disagrees: compare the two strips."] },
+  { title: "4. What the clip and the top-k do", target: "loss-h", body: [
+    "Top-k: the divergence is computed over the teacher's k most likely tokens, renormalised (RCSD: k = 20), so the long tail of the vocabulary does not dominate.",
+    "Clip: each (token, vocabulary entry) term is capped (RCSD: 0.05), so one spiky position cannot swamp the batch; a clipped term has zero gradient. Change k and the clip in Loss settings and watch the heatmap."] },
+];
+let tourStep = 0;
+
+function showTour(i) {
+  tourStep = Math.max(0, Math.min(TOUR.length - 1, i));
+  const s = TOUR[tourStep];
+  $("tour-title").textContent = s.title;
+  $("tour-body").replaceChildren(...s.body.map((p) => el("p", { text: p })));
+  $("tour-step").textContent = `${tourStep + 1} / ${TOUR.length}`;
+  $("tour-prev").disabled = tourStep === 0;
+  $("tour-next").disabled = tourStep === TOUR.length - 1;
+  document.querySelectorAll(".tour-target").forEach((e) => e.classList.remove("tour-target"));
+  const t = $(s.target);
+  if (t) { t.classList.add("tour-target"); t.scrollIntoView({ block: "start" }); }
+}
+
+// ---------------------------------------------------------------- wiring
+
+function wire() {
+  const contextInputs = ["prompt", "reference", "rubric", "traces", "variant", "chat", "thinking", "attribution"];
+  const cheapInputs = ["labels", "judge", "scoring", "grpo", "divergence", "beta", "temperature", "tail", "clip-entry", "clip-token", "floor", "support", "llm-url", "llm-model"];
+  for (const id of contextInputs) $(id).addEventListener(id === "rubric" || id === "prompt" || id === "reference" || id === "traces" ? "input" : "change", () => edited("context"));
+  for (const id of cheapInputs) $(id).addEventListener(["labels", "llm-url", "llm-model"].includes(id) ? "input" : "change", () => edited("cheap"));
+  for (const id of ["beta", "temperature", "clip-entry", "clip-token", "topk"]) $(id).addEventListener("input", () => edited("cheap"));
+  $("preset").addEventListener("change", () => { applyPreset($("preset").value); edited("context"); });
+  $("view").addEventListener("change", () => { if (last) drawLoss(last); });
+  $("rubric").addEventListener("scroll", () => { $("rubric-gutter").scrollTop = $("rubric").scrollTop; });
+  $("add-response").addEventListener("click", () => {
+    responses.push("");
+    drawResponses();
+    $(`response-${responses.length - 1}`).focus();
+    edited("context");
+  });
+  $("example").addEventListener("change", async () => {
+    try { await loadExample($("example").value); edited("context"); } catch (e) { setStatus(e.message, true); }
+  });
+  $("heatmap").addEventListener("mouseover", (ev) => {
+    const i = ev.target.dataset && ev.target.dataset.i;
+    if (i !== undefined) showToken(Number(i), false);
+  });
+  $("heatmap").addEventListener("keydown", (ev) => {
+    if (!heat) return;
+    const step = { ArrowRight: 1, ArrowDown: 10, ArrowLeft: -1, ArrowUp: -10, Home: -Infinity, End: Infinity }[ev.key];
+    if (step === undefined) return;
+    ev.preventDefault();
+    showToken(Math.max(0, Math.min(heat.toks.length - 1, heat.active + step)), true);
+  });
+  $("share").addEventListener("click", async () => {
+    const link = await shareLink();
+    history.replaceState(null, "", link);
+    try { await navigator.clipboard.writeText(link); setStatus("Share link copied (the state is in the #fragment, never sent to a server)."); } catch { setStatus("Share link is in the address bar (the state is in the #fragment, never sent to a server)."); }
+  });
+  $("export-config").addEventListener("click", () => download("rcsd-config.yaml", exports().config, "text/yaml"));
+  $("export-rubric").addEventListener("click", () => { const x = exports(); download(x.rubricFile, x.rubric, "text/plain"); });
+  $("export-item").addEventListener("click", () => download("item.jsonl", exports().item, "application/x-ndjson"));
+  $("llm-apply").addEventListener("click", async () => {
+    try {
+      await post("grader", JSON.stringify({ url: $("llm-url").value.trim(), model: $("llm-model").value.trim(), key: $("llm-key").value }));
+      setStatus("The llm grader is set (its key is kept in memory only).");
+      edited("cheap");
+    } catch (e) { setStatus(e.message, true); }
+  });
+  $("tour-open").addEventListener("click", () => { $("tour").showModal(); showTour(0); });
+  $("tour-prev").addEventListener("click", () => showTour(tourStep - 1));
+  $("tour-next").addEventListener("click", () => showTour(tourStep + 1));
+  $("tour-close").addEventListener("click", () => $("tour").close());
+}
+
+// Training-framework exports (api.Export, core/api/export.go) appear here
+// when the engine answers an "export" method; see docs/playground.md.
+function drawExportTargets() {
+  const box = $("export-targets");
+  if (!engine || !engine.methods.includes("export")) { box.replaceChildren(); return; }
+  box.replaceChildren(el("span", { class: "hint", text: "Training-framework exports: run rcsd export with the exported config." }));
+}
+
+async function main() {
+  const t0 = performance.now();
+  wire();
+  let restored = false;
+  if (location.hash.startsWith("#s=")) {
+    try { applyState(await decodeState(location.hash.slice(3))); restored = true; } catch (e) { setStatus(`The share link could not be read: ${e.message}`, true); }
+  }
+  if (!restored) await loadExample(EXAMPLES.includes($("example").value) ? $("example").value : "science");
+  try { await engineStarted; } catch (e) { setStatus(`The engine did not start: ${e.message}`, true); return; }
+  drawExportTargets();
+  pending = { rescore: true, t: t0 };
+  await run();
+  perf.load = performance.now();
+  document.body.dataset.ready = "true";
+}
+
+// Hooks for the browser tests (site/browsertest): read-only views of the
+// state, the request the page sends and its timings.
+window.rcsdPlayground = {
+  state: readState,
+  request: () => request(false),
+  exports,
+  shareLink,
+  perf,
+  engine: () => engine,
+  last: () => last,
+};
+
+main();

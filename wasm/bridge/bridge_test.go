@@ -1,0 +1,187 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rcsd-dev/rcsd/core/api"
+	"github.com/rcsd-dev/rcsd/core/lm"
+)
+
+type envelopeReply struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+}
+
+func decodeEnvelope(t *testing.T, s string) envelopeReply {
+	t.Helper()
+	var e envelopeReply
+	if err := json.Unmarshal([]byte(s), &e); err != nil {
+		t.Fatalf("envelope is not JSON: %v\n%s", err, s)
+	}
+	return e
+}
+
+func TestVersionAndEnvelope(t *testing.T) {
+	b := New()
+	var v VersionInfo
+	if err := json.Unmarshal([]byte(b.Version()), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Protocol != Protocol || v.EngineVersion != api.EngineVersion || v.Model || v.Grader || len(v.Methods) == 0 {
+		t.Errorf("version %+v", v)
+	}
+	e := decodeEnvelope(t, b.Call(context.Background(), "validate", []byte(`{"content": 3}`)))
+	if e.Status != 400 || !strings.Contains(string(e.Body), `"path":"$.content"`) {
+		t.Errorf("bad request: %d %s", e.Status, e.Body)
+	}
+	e = decodeEnvelope(t, b.Call(context.Background(), "nope", []byte(`{}`)))
+	if e.Status != 404 {
+		t.Errorf("unknown method: %d %s", e.Status, e.Body)
+	}
+	if err := b.SetModel([]byte("not a model")); err == nil {
+		t.Error("SetModel accepted garbage")
+	}
+}
+
+// The site's Worker checks the bridge's protocol against its own
+// constant; the two must agree.
+func TestWorkerProtocolMatches(t *testing.T) {
+	src, err := os.ReadFile("../../site/worker.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`const BRIDGE_PROTOCOL = (\d+);`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("site/worker.js has no BRIDGE_PROTOCOL constant")
+	}
+	if n, _ := strconv.Atoi(string(m[1])); n != Protocol {
+		t.Errorf("site/worker.js speaks protocol %d, the bridge %d", n, Protocol)
+	}
+}
+
+func TestModelGivesLoss(t *testing.T) {
+	data, err := os.ReadFile("../../core/lm/demo/model.bin.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := New()
+	if err := b.SetModel(data); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := json.Marshal(api.PlaygroundRequest{
+		Config: "schema_version: 1\npreset: rcsd\nprompt:\n  chat: plain\n",
+		Rubric: `[{"title": "Paris", "description": "Essential Criteria: Names Paris.", "weight": 5}]`,
+		Item:   `{"prompt": "Capital of France?", "responses": ["The capital is Paris.", "Lyon."]}`,
+	})
+	e := decodeEnvelope(t, b.Call(context.Background(), api.MethodPlayground, req))
+	var body struct {
+		Loss *struct {
+			Source  string            `json:"source"`
+			Results []json.RawMessage `json:"results"`
+		} `json:"loss"`
+	}
+	if err := json.Unmarshal(e.Body, &body); err != nil || e.Status != 200 {
+		t.Fatalf("%d %v %s", e.Status, err, e.Body)
+	}
+	if body.Loss == nil || body.Loss.Source != "scorer" || len(body.Loss.Results) != 2 {
+		t.Errorf("loss %+v", body.Loss)
+	}
+}
+
+func TestChatter(t *testing.T) {
+	var gotURL string
+	var gotHeader map[string]string
+	var gotBody []byte
+	reply, status, postErr := `{"choices":[{"message":{"content":"{\"criteria_met\": true}"}}]}`, 200, error(nil)
+	post := func(_ context.Context, url string, h map[string]string, body []byte) (int, []byte, error) {
+		gotURL, gotHeader, gotBody = url, h, body
+		return status, []byte(reply), postErr
+	}
+	for base, want := range map[string]string{
+		"http://127.0.0.1:8000":                   "http://127.0.0.1:8000/v1/chat/completions",
+		"https://api.example/v1/":                 "https://api.example/v1/chat/completions",
+		"https://api.example/v1/chat/completions": "https://api.example/v1/chat/completions",
+		" https://api.example/openai/v1 ":         "https://api.example/openai/v1/chat/completions",
+	} {
+		c, err := NewChatter(base, "m", "", post)
+		if err != nil || c.Endpoint() != want {
+			t.Errorf("%q: %v %v, want %s", base, c, err, want)
+		}
+	}
+	for _, bad := range []string{"ftp://x", "http://", "https://user:pw@api.example/v1", "not a url"} {
+		if _, err := NewChatter(bad, "m", "k", post); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	c, err := NewChatter("https://api.example/v1", "grader-1", "sk-secret", post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Chat(context.Background(), []lm.Message{{Role: "user", Content: "hi"}})
+	if err != nil || out != `{"criteria_met": true}` {
+		t.Fatalf("%q %v", out, err)
+	}
+	if gotURL != "https://api.example/v1/chat/completions" || gotHeader["Authorization"] != "Bearer sk-secret" {
+		t.Errorf("request %s %v", gotURL, gotHeader)
+	}
+	if want := `{"model":"grader-1","messages":[{"role":"user","content":"hi"}],"temperature":0}`; string(gotBody) != want {
+		t.Errorf("body %s\nwant %s", gotBody, want)
+	}
+	// The key never appears in an error, even when the server echoes it.
+	status, reply = 401, `{"error": "bad key sk-secret"}`
+	_, err = c.Chat(context.Background(), nil)
+	if err == nil || strings.Contains(err.Error(), "sk-secret") || !strings.Contains(err.Error(), "HTTP 401") {
+		t.Errorf("error %v", err)
+	}
+	status, postErr = 0, errors.New("network down for sk-secret")
+	if _, err = c.Chat(context.Background(), nil); err == nil || strings.Contains(err.Error(), "sk-secret") {
+		t.Errorf("error %v", err)
+	}
+	status, reply, postErr = 200, `{"choices": []}`, nil
+	if _, err = c.Chat(context.Background(), nil); err == nil {
+		t.Error("no choices accepted")
+	}
+}
+
+// With a grader set, the llm judge runs through the bridge; cleared, it
+// is reported unavailable.
+func TestSetGrader(t *testing.T) {
+	b := New()
+	post := func(context.Context, string, map[string]string, []byte) (int, []byte, error) {
+		return 200, []byte(`{"choices":[{"message":{"content":"{\"explanation\": \"names it\", \"criteria_met\": true}"}}]}`), nil
+	}
+	req, _ := json.Marshal(api.PlaygroundRequest{
+		Config: "schema_version: 1\njudge:\n  kind: llm\n  url: https://api.example/v1\n  model: g\n",
+		Rubric: `[{"title": "Paris", "description": "Essential Criteria: Names Paris.", "weight": 5}]`,
+		Item:   `{"prompt": "Capital of France?", "response": "Paris."}`,
+	})
+	body := string(decodeEnvelope(t, b.Call(context.Background(), api.MethodPlayground, req)).Body)
+	if !strings.Contains(body, api.CodeLLMUnavailable) {
+		t.Errorf("without a grader: %s", body)
+	}
+	if err := b.SetGrader([]byte(`{"url": "https://api.example/v1", "model": "g", "key": "k"}`), post); err != nil {
+		t.Fatal(err)
+	}
+	body = string(decodeEnvelope(t, b.Call(context.Background(), api.MethodPlayground, req)).Body)
+	if !strings.Contains(body, `"met":true,"judge":"llm"`) {
+		t.Errorf("with a grader: %s", body)
+	}
+	if err := b.SetGrader([]byte(`{"url": "", "model": ""}`), post); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetGrader([]byte(`{"url": "x", "kye": "k"}`), post); err == nil {
+		t.Error("unknown field accepted")
+	}
+	var v VersionInfo
+	_ = json.Unmarshal([]byte(b.Version()), &v)
+	if v.Grader {
+		t.Error("grader not cleared")
+	}
+}

@@ -1,0 +1,140 @@
+//go:build js && wasm
+
+// Command wasm is the playground's WebAssembly bridge. It exposes one
+// namespace object, globalThis.rcsd, whose functions each return a
+// Promise and take and give JSON strings; the work runs in a goroutine
+// and a panic becomes a rejected Promise, never a crash of the instance.
+// It holds no logic: wasm/bridge does the work and is tested natively.
+// The page runs it in a Web Worker (site/worker.js) so it never blocks the page.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"syscall/js"
+
+	"github.com/rcsd-dev/rcsd/core/api"
+	"github.com/rcsd-dev/rcsd/wasm/bridge"
+)
+
+func main() {
+	b := bridge.New()
+	ns := js.Global().Get("Object").New()
+	ns.Set("version", promise(func([]js.Value) (string, error) { return b.Version(), nil }))
+	for _, m := range api.Methods() {
+		if m == api.MethodVersion {
+			continue
+		}
+		method := m
+		ns.Set(method, promise(func(args []js.Value) (string, error) {
+			return b.Call(context.Background(), method, []byte(argString(args, 0))), nil
+		}))
+	}
+	ns.Set("setModel", promise(func(args []js.Value) (string, error) {
+		if len(args) == 0 || args[0].Type() != js.TypeObject {
+			return "", errors.New("setModel needs a Uint8Array")
+		}
+		buf := make([]byte, args[0].Get("length").Int())
+		js.CopyBytesToGo(buf, args[0])
+		if err := b.SetModel(buf); err != nil {
+			return "", err
+		}
+		return b.Version(), nil
+	}))
+	ns.Set("setGrader", promise(func(args []js.Value) (string, error) {
+		if err := b.SetGrader([]byte(argString(args, 0)), fetchPost); err != nil {
+			return "", err
+		}
+		return b.Version(), nil
+	}))
+	js.Global().Set("rcsd", ns)
+	if ready := js.Global().Get("rcsdReady"); ready.Type() == js.TypeFunction {
+		ready.Invoke()
+	}
+	select {}
+}
+
+func argString(args []js.Value, i int) string {
+	if i < len(args) && args[i].Type() == js.TypeString {
+		return args[i].String()
+	}
+	return ""
+}
+
+// promise wraps f as a JavaScript function returning a Promise. The
+// arguments are read before f's goroutine starts; a panic in f rejects.
+func promise(f func([]js.Value) (string, error)) js.Func {
+	return js.FuncOf(func(_ js.Value, args []js.Value) any {
+		args = append([]js.Value(nil), args...)
+		var handler js.Func
+		handler = js.FuncOf(func(_ js.Value, pr []js.Value) any {
+			resolve, reject := pr[0], pr[1]
+			go func() {
+				defer handler.Release()
+				defer func() {
+					if p := recover(); p != nil {
+						reject.Invoke(js.Global().Get("Error").New("internal error in the rcsd bridge"))
+					}
+				}()
+				out, err := f(args)
+				if err != nil {
+					reject.Invoke(js.Global().Get("Error").New(err.Error()))
+					return
+				}
+				resolve.Invoke(out)
+			}()
+			return nil
+		})
+		return js.Global().Get("Promise").New(handler)
+	})
+}
+
+// fetchPost is bridge.Post over the browser's fetch.
+func fetchPost(ctx context.Context, url string, header map[string]string, body []byte) (int, []byte, error) {
+	h := js.Global().Get("Object").New()
+	for k, v := range header {
+		h.Set(k, v)
+	}
+	init := js.Global().Get("Object").New()
+	init.Set("method", "POST")
+	init.Set("headers", h)
+	init.Set("body", string(body))
+	init.Set("credentials", "omit")
+	init.Set("referrerPolicy", "no-referrer")
+	resp, err := await(ctx, js.Global().Call("fetch", url, init))
+	if err != nil {
+		return 0, nil, err
+	}
+	text, err := await(ctx, resp.Call("text"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return resp.Get("status").Int(), []byte(text.String()), nil
+}
+
+// await waits for a JavaScript Promise from a goroutine.
+func await(ctx context.Context, p js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	then := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		ch <- result{v: a[0]}
+		return nil
+	})
+	catch := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		ch <- result{err: fmt.Errorf("%s", a[0].Call("toString").String())}
+		return nil
+	})
+	defer then.Release()
+	defer catch.Release()
+	p.Call("then", then, catch)
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return js.Value{}, ctx.Err()
+	}
+}
