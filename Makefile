@@ -15,7 +15,7 @@ WASM_FLAGS := -tags $(WASM_TAGS) -trimpath -ldflags='-s -w' -gcflags=all=-l \
 	-gcflags=github.com/rcsd-dev/rcsd/core/distill/...= -gcflags=github.com/rcsd-dev/rcsd/core/lm/...= \
 	-gcflags=github.com/rcsd-dev/rcsd/core/trace=
 
-.PHONY: help build demo test test-go test-wasm lint check-imports bench fuzz clean
+.PHONY: serve worker worker-dev worker-size worker-load worker-cpu test-worker wasm site test-browser help build demo test test-go test-wasm lint check-imports bench fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,11 +40,60 @@ demo: build ## judge and score the bundled examples offline, show the teacher's 
 	@echo; echo "== the same setting as a TRL run: rcsd export --target trl-sdft --config examples/rcsd-train.yaml --data examples/math.jsonl =="
 	@$(RCSD) export --target trl-sdft --config examples/rcsd-train.yaml --data examples/math.jsonl --out $(BIN)/demo-export --force
 
-test: lint check-imports test-go test-wasm ## run every test (what CI runs)
+SITE := $(BIN)/site
+
+wasm: ## build the playground's WebAssembly bridge (./wasm) into bin/site/rcsd.wasm with WASM_FLAGS
+	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(SITE)/rcsd.wasm ./wasm
+
+site: wasm ## assemble the playground in bin/site: site/* + rcsd.wasm + wasm_exec.js + the demo model + the examples
+	mkdir -p $(SITE)/examples
+	cp site/index.html site/*.js site/*.css $(SITE)/
+	cp $(WASMDIR)/wasm_exec.js $(SITE)/wasm_exec.js
+	cp core/lm/demo/model.bin.gz $(SITE)/demo-model.bin.gz
+	cp examples/science.jsonl examples/medical.jsonl examples/math.jsonl $(SITE)/examples/
+
+serve: build site ## serve the playground (bin/site) and the JSON API natively on 127.0.0.1:8080
+	$(RCSD) serve --dir $(BIN)/site
+
+WORKER       := build/worker
+WORKER_PORT  ?= 8787
+WRANGLER     := node_modules/.bin/wrangler
+WRANGLER_ENV := env -u CLOUDFLARE_API_TOKEN WRANGLER_SEND_METRICS=false CI=1
+
+worker: ## build the Cloudflare Worker (cmd/worker: js/wasm, encoding/json, no demo model) into build/worker/
+	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(WORKER)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -tags rcsd_stdjson,rcsd_nomodel -o $(WORKER)/app.wasm ./cmd/worker
+
+$(WRANGLER): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+worker-dev: worker site $(WRANGLER) ## run the Worker locally (playground + API): wrangler dev on http://127.0.0.1:$(WORKER_PORT)/
+	$(WRANGLER_ENV) $(WRANGLER) dev --ip 127.0.0.1 --port $(WORKER_PORT)
+
+worker-size: worker site $(WRANGLER) ## the Worker's upload size as wrangler deploy --dry-run reports it (free plan: 3 MB gzip)
+	$(WRANGLER_ENV) $(WRANGLER) deploy --dry-run --outdir $(WORKER)-dist
+
+worker-load: worker site $(WRANGLER) ## a bounded load run on loopback against wrangler dev (8 clients, 30 s): p50, p99, errors
+	$(GO) run ./bench/worker -wrangler $(WRANGLER) -concurrency 8 -duration 30s
+
+worker-cpu: worker build ## CPU ms per request of the Worker's .wasm under Node (new Go instance per request, as in workerd)
+	head -n 1 examples/math.jsonl | $(RCSD) logprobs --backend demo --chat plain - > $(WORKER)-traces.jsonl
+	node bench/worker/cpu.mjs $(WORKER) $(WORKER)-traces.jsonl 50
+
+test-worker: site $(WRANGLER) ## the Worker under wrangler dev: every endpoint byte for byte against the native handler, the playground's files
+	$(GO) vet -tags rcsd_wrangler ./cmd/worker
+	$(GO) test -count=1 -tags rcsd_wrangler ./cmd/worker
+
+test: lint check-imports test-go test-wasm test-browser test-worker ## run every test (what CI runs)
 
 test-go: ## Go tests (race detector on the concurrent packages)
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race ./cmd/... ./core/remote/... ./core/judge/...
+
+test-browser: build site ## the playground in headless Chromium (chromedp; screenshots in testdata/artifacts/)
+	$(GO) vet -tags browser ./site/...
+	$(GO) test -count=1 -tags browser ./site/...
 
 test-wasm: ## the core's tests compiled to WebAssembly, run under Node
 	@command -v node >/dev/null || { echo "node is needed for the wasm tests (.ci/run installs it)"; exit 1; }
