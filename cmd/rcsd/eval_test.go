@@ -210,7 +210,7 @@ func TestEvalBadConfig(t *testing.T) {
 			`c.yaml:3:9: error bad-value: $.scoring.rule: unknown scoring rule "healthbnch" (did you mean "healthbench"?)`,
 		}},
 		{"YAML syntax", "c.yaml", "schema_version: 1\njudge: [labels\n", []string{
-			`c.yaml:2:8: error config-syntax: sequence end token ']' not found`,
+			`c.yaml:2:8: error config-syntax: the [ opened here is not closed`,
 		}},
 		{"no schema_version", "c.yaml", "judge:\n  kind: labels\n", []string{
 			`c.yaml:1:1: error missing-schema-version: $: the config file has no schema_version (add schema_version: 1)`,

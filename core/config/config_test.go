@@ -99,7 +99,7 @@ func TestParseBad(t *testing.T) {
 			`c.yaml:2:14: error bad-value: $.judge.url: the grader URL carries credentials (set RCSD_JUDGE_API_KEY instead; a config file is shared and committed)`,
 		}},
 		{"yaml syntax", "schema_version: 1\njudge:\n  kind: \"rules\n", []string{
-			`c.yaml:3:9: error config-syntax: could not find end character of double-quoted text`,
+			`c.yaml:3:9: error config-syntax: the quoted text starting here has no closing "`,
 		}},
 	}
 	for _, tt := range tests {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding"
 	stdjson "encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -12,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/goccy/go-yaml"
+	"github.com/rcsd-dev/rcsd/core/internal/yamlx"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 	"github.com/rcsd-dev/rcsd/core/source"
@@ -160,16 +159,12 @@ func toJSON(data []byte) ([]byte, *diag.Diagnostic) {
 	if (t[0] == '{' || t[0] == '[') && stdjson.Valid(t) {
 		return t, nil
 	}
-	js, err := yaml.YAMLToJSON(data)
+	js, err := yamlx.ToJSON(data)
 	if err != nil {
-		msg := err.Error()
-		d := diag.Errorf(CodeSyntax, "", "%s", msg)
-		var ye yaml.Error
-		if errors.As(err, &ye) {
-			d.Message = ye.GetMessage()
-			if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-				d.Line, d.Column = tk.Position.Line, tk.Position.Column
-			}
+		d := diag.Errorf(CodeSyntax, "", "%s", err.Error())
+		if ye, ok := yamlx.AsError(err); ok {
+			d.Message = ye.Message
+			d.Line, d.Column = ye.Line, ye.Column
 		}
 		return nil, &d
 	}

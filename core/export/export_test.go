@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
+	yaml "go.yaml.in/yaml/v3"
 
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
@@ -314,10 +314,10 @@ func TestRoundTrip(t *testing.T) {
 	}
 	want := map[string]any{
 		"generate_from_teacher": false, "distillation_alpha": 0.0, "distillation_mode": "topk_logits",
-		"distillation_topk": uint64(20), "distillation_add_tail": false, "temperature": 1.2, "loss_type": "dapo",
-		"num_loss_tokens_to_skip": uint64(0), "teacher_model_kind": "base", "teacher_prompt_template": "{prompt}\n\n{privileged_context}",
-		"chat_template_kwargs": map[string]any{"enable_thinking": false}, "max_completion_length": uint64(2048),
-		"num_generations": uint64(1), "distillation_is_clip": nil,
+		"distillation_topk": 20, "distillation_add_tail": false, "temperature": 1.2, "loss_type": "dapo",
+		"num_loss_tokens_to_skip": 0, "teacher_model_kind": "base", "teacher_prompt_template": "{prompt}\n\n{privileged_context}",
+		"chat_template_kwargs": map[string]any{"enable_thinking": false}, "max_completion_length": 2048,
+		"num_generations": 1, "distillation_is_clip": nil,
 	}
 	if d := cmp.Diff(want, y); d != "" {
 		t.Errorf("sdft_config.yaml (-want +got):\n%s", d)
@@ -354,7 +354,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	sd := vy["actor_rollout_ref"].(map[string]any)["actor"].(map[string]any)["self_distillation"].(map[string]any)
-	wantSD := map[string]any{"full_logit_distillation": true, "alpha": 0.0, "distillation_topk": uint64(20), "distillation_add_tail": false,
+	wantSD := map[string]any{"full_logit_distillation": true, "alpha": 0.0, "distillation_topk": 20, "distillation_add_tail": false,
 		"teacher_regularization": "ema", "teacher_update_rate": 0.0, "reprompt_template": "{prompt}\n\n{feedback}", "feedback_template": "{feedback_raw}",
 		"include_environment_feedback": true, "environment_feedback_only_without_solution": false, "is_clip": nil}
 	if d := cmp.Diff(wantSD, sd); d != "" {

@@ -3,11 +3,10 @@ package rubric
 import (
 	"bytes"
 	stdjson "encoding/json"
-	"errors"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/goccy/go-yaml"
+	"github.com/rcsd-dev/rcsd/core/internal/yamlx"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 	"github.com/rcsd-dev/rcsd/core/source"
@@ -64,7 +63,7 @@ func Parse(data []byte) (*Rubric, diag.List) {
 			return FromJSON(json)
 		}
 	}
-	js, err := yaml.YAMLToJSON(bytes.TrimPrefix(data, bom))
+	js, err := yamlx.ToJSON(bytes.TrimPrefix(data, bom))
 	if err != nil {
 		return nil, diag.List{yamlDiag(err)}
 	}
@@ -91,7 +90,7 @@ func jsonOrFlowYAML(data []byte) ([]byte, bool) {
 	if validJSON(data) {
 		return data, true
 	}
-	if js, err := yaml.YAMLToJSON(data); err == nil && validJSON(js) && !bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
+	if js, err := yamlx.ToJSON(data); err == nil && validJSON(js) && !bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
 		return js, true
 	}
 	return data, true
@@ -120,11 +119,8 @@ func isYAMLEmpty(data []byte) bool {
 
 func yamlDiag(err error) diag.Diagnostic {
 	d := withHint(diag.Errorf(CodeYAMLSyntax, "", "%s", yamlMessage(err)), "check indentation and quoting; JSON is also accepted")
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-			d.Line, d.Column = tk.Position.Line, tk.Position.Column
-		}
+	if ye, ok := yamlx.AsError(err); ok && ye.Line > 0 {
+		d.Line, d.Column = ye.Line, ye.Column
 	}
 	if d.Line == 0 {
 		d.Line, d.Column = 1, 1
@@ -133,9 +129,8 @@ func yamlDiag(err error) diag.Diagnostic {
 }
 
 func yamlMessage(err error) string {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		return ye.GetMessage()
+	if ye, ok := yamlx.AsError(err); ok {
+		return ye.Message
 	}
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {

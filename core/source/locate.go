@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
-	"github.com/goccy/go-yaml/token"
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/rcsd-dev/rcsd/core/internal/yamlx"
 )
 
 // Locate returns the 1-based line and column (in bytes) of the value at
@@ -31,7 +31,7 @@ func Locate(data []byte, path string) (line, col int) {
 type Doc struct {
 	data   []byte
 	parsed bool
-	root   ast.Node // the first YAML document's body; nil if none or unparsable
+	root   *yaml.Node // the first YAML document's root; nil if none or unparsable
 }
 
 // NewDoc returns a Doc for data.
@@ -278,128 +278,87 @@ func (s *scanner) skip() bool {
 }
 
 // yamlRoot parses the first YAML document once.
-func (d *Doc) yamlRoot() ast.Node {
+func (d *Doc) yamlRoot() *yaml.Node {
 	if !d.parsed {
 		d.parsed = true
-		func() {
-			defer func() {
-				if recover() != nil {
-					d.root = nil
-				}
-			}()
-			f, err := parser.ParseBytes(d.data, 0)
-			if err != nil || f == nil || len(f.Docs) == 0 || f.Docs[0] == nil || f.Docs[0].Body == nil {
-				return
-			}
-			d.root = f.Docs[0].Body
-		}()
+		d.root, _ = yamlx.Parse(d.data)
 	}
 	return d.root
 }
 
 // locateYAML walks segs through the first YAML document.
 func (d *Doc) locateYAML(segs []Segment) (off, depth int, ok bool) {
-	defer func() {
-		if recover() != nil {
-			off, depth, ok = 0, 0, false
-		}
-	}()
-	data := d.data
-	body := d.yamlRoot()
-	if body == nil {
+	node := unwrap(d.yamlRoot())
+	if node == nil {
 		return 0, 0, false
 	}
-	node := unwrap(body)
 	best := node
 	for _, seg := range segs {
-		next := child(node, seg)
+		next := unwrap(child(node, seg, 0))
 		if next == nil {
 			break
 		}
-		node = unwrap(next)
-		best = node
+		node, best = next, next
 		depth++
 	}
-	tk := startToken(best)
-	if tk == nil || tk.Position == nil {
+	if best.Line <= 0 {
 		return 0, depth, false
 	}
-	return runeColToOffset(data, tk.Position.Line, tk.Position.Column), depth, true
+	return runeColToOffset(d.data, best.Line, best.Column), depth, true
 }
 
-// startToken returns the first token of n: the parser's own token for a
-// block mapping is its first ':', not where the mapping starts.
-func startToken(n ast.Node) *token.Token {
-	for i := 0; i < 64; i++ {
-		switch v := n.(type) {
-		case *ast.MappingNode:
-			if v.IsFlowStyle && v.Start != nil {
-				return v.Start
-			}
-			if len(v.Values) > 0 && v.Values[0] != nil && v.Values[0].Key != nil {
-				n = v.Values[0].Key
-				continue
-			}
-		case *ast.MappingValueNode:
-			if v.Key != nil {
-				n = v.Key
-				continue
-			}
-		}
-		return n.GetToken()
-	}
-	return n.GetToken()
-}
-
-func unwrap(n ast.Node) ast.Node {
-	for i := 0; i < 64 && n != nil; i++ {
-		switch v := n.(type) {
-		case *ast.TagNode:
-			if v.Value == nil {
-				return n
-			}
-			n = v.Value
-		case *ast.AnchorNode:
-			if v.Value == nil {
-				return n
-			}
-			n = v.Value
-		case *ast.DocumentNode:
-			if v.Body == nil {
-				return n
-			}
-			n = v.Body
-		default:
-			return n
-		}
+// unwrap follows aliases to the node they name.
+func unwrap(n *yaml.Node) *yaml.Node {
+	for i := 0; i < 64 && n != nil && n.Kind == yaml.AliasNode; i++ {
+		n = n.Alias
 	}
 	return n
 }
 
-func child(n ast.Node, seg Segment) ast.Node {
+// child is the value at seg in n: a sequence element, or a mapping value
+// (the last of duplicate keys; keys merged with << are looked up after
+// the mapping's own).
+func child(n *yaml.Node, seg Segment, depth int) *yaml.Node {
+	if n == nil || depth > 64 {
+		return nil
+	}
 	if seg.IsIndex {
-		if sq, ok := n.(*ast.SequenceNode); ok && seg.Index < len(sq.Values) {
-			return sq.Values[seg.Index]
+		if n.Kind == yaml.SequenceNode && seg.Index < len(n.Content) {
+			return n.Content[seg.Index]
 		}
 		return nil
 	}
-	var pairs []*ast.MappingValueNode
-	switch m := n.(type) {
-	case *ast.MappingNode:
-		pairs = m.Values
-	case *ast.MappingValueNode:
-		pairs = []*ast.MappingValueNode{m}
-	default:
+	if n.Kind != yaml.MappingNode {
 		return nil
 	}
-	var found ast.Node
-	for _, p := range pairs {
-		if p == nil || p.Key == nil {
+	var found *yaml.Node
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := unwrap(n.Content[i]), n.Content[i+1]
+		if k == nil {
 			continue
 		}
-		tk := p.Key.GetToken()
-		if tk != nil && tk.Value == seg.Key {
-			found = p.Value
+		if k.ShortTag() == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		if k.Kind == yaml.ScalarNode && k.Value == seg.Key {
+			found = v
+		}
+	}
+	for _, m := range merges {
+		if found != nil {
+			break
+		}
+		m = unwrap(m)
+		if m != nil && m.Kind == yaml.SequenceNode {
+			for _, e := range m.Content {
+				if found = child(unwrap(e), seg, depth+1); found != nil {
+					break
+				}
+			}
+		} else {
+			found = child(m, seg, depth+1)
 		}
 	}
 	return found
