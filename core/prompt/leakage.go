@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 )
@@ -19,7 +20,7 @@ import (
 // Matching is case-insensitive and leftmost-longest, so a lead-in
 // ("according to", "as stated in", "per", "based on", …) is part of the
 // span when present.
-var leakage = func() *regexp.Regexp {
+var leakage = sync.OnceValue(func() *regexp.Regexp {
 	const (
 		leadIn = `(?:(?:according\s+to|as\s+(?:stated|required|specified|described|outlined|listed|given|noted|mentioned|shown|set\s+out)\s+(?:in|by)|per|based\s+on|following|in\s+line\s+with|consistent\s+with|guided\s+by|to\s+(?:satisfy|meet)|satisf(?:y|ies|ying)|meets?|meeting)\s+)?`
 		det    = `(?:(?:the|this|that|our|my|your|these)\s+(?:(?:provided|given)\s+)?|(?:provided|given)\s+)`
@@ -37,7 +38,7 @@ var leakage = func() *regexp.Regexp {
 	re := regexp.MustCompile(`(?i)\b(?:` + leadIn + det + object + `|` + weakLead + `|` + asThe + `)\b`)
 	re.Longest()
 	return re
-}()
+})
 
 // Leakage returns the phrases of response that refer to privileged
 // context ("according to the rubric", "the reference answer", "the
@@ -46,7 +47,7 @@ var leakage = func() *regexp.Regexp {
 // not a verdict: it finds references, not copied content.
 func Leakage(response string) []Span {
 	var out []Span
-	for _, m := range leakage.FindAllStringIndex(response, -1) {
+	for _, m := range leakage().FindAllStringIndex(response, -1) {
 		out = append(out, Span{Start: m[0], End: m[1], Text: response[m[0]:m[1]]})
 	}
 	return out

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 )
@@ -283,7 +284,9 @@ func isPitfallText(c *Criterion) bool {
 // the answer avoided the problem ("Avoids claiming …", "Refrains from …").
 // "Does not …" is left out on purpose: RaR's pitfalls use it for the bad
 // behaviour itself ("Does not mention the contraindication", weight −1).
-var avoidance = regexp.MustCompile(`(?i)^\s*(?:the\s+(?:response|answer)\s+)?(?:avoids?|avoiding|refrains?|steers?\s+clear|is\s+free\s+of|free\s+of)\b`)
+var avoidance = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^\s*(?:the\s+(?:response|answer)\s+)?(?:avoids?|avoiding|refrains?|steers?\s+clear|is\s+free\s+of|free\s+of)\b`)
+})
 
 // pitfallPolarity flags a pitfall whose wording and weight sign disagree:
 // with a negative weight, "met" must mean the bad behaviour is present
@@ -291,7 +294,7 @@ var avoidance = regexp.MustCompile(`(?i)^\s*(?:the\s+(?:response|answer)\s+)?(?:
 // with a positive weight, "met" must mean the answer avoided it.
 func pitfallPolarity(r *Rubric, i int) (diag.Diagnostic, bool) {
 	c := &r.Criteria[i]
-	avoids := avoidance.MatchString(c.Description)
+	avoids := avoidance().MatchString(c.Description)
 	switch {
 	case c.Weight < 0 && avoids:
 		d := withHint(diag.Warnf(CodePitfallPolarity, r.criterionPath(i, "description"),
