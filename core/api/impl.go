@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
@@ -200,7 +201,7 @@ func detectKind(file, content string) string {
 	if strings.HasSuffix(file, ".jsonl") || strings.HasSuffix(file, ".ndjson") {
 		return "items"
 	}
-	if configKeys.MatchString(content) && !criteriaKey.MatchString(content) {
+	if configKeys().MatchString(content) && !criteriaKey().MatchString(content) {
 		return "config"
 	}
 	if strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml") || strings.HasSuffix(file, ".json") {
@@ -226,8 +227,12 @@ func detectKind(file, content string) string {
 // configKeys matches a top-level key only config files have; criteriaKey
 // a key only rubrics have.
 var (
-	configKeys  = regexp.MustCompile(`(?m)^(?:(?:judge|scoring|concurrency|preset|prompt|loss|trace|rubrics|teacher|sampling):|\{?\s*"(?:judge|scoring|concurrency|preset|prompt|loss|trace|rubrics|teacher|sampling)"\s*:)`)
-	criteriaKey = regexp.MustCompile(`(?m)^\s*(?:criteria:|"criteria"\s*:|\{?\s*"criteria"\s*:)|"(?:criterion|rubrics|description)"\s*:`)
+	configKeys = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^(?:(?:judge|scoring|concurrency|preset|prompt|loss|trace|rubrics|teacher|sampling):|\{?\s*"(?:judge|scoring|concurrency|preset|prompt|loss|trace|rubrics|teacher|sampling)"\s*:)`)
+	})
+	criteriaKey = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^\s*(?:criteria:|"criteria"\s*:|\{?\s*"criteria"\s*:)|"(?:criterion|rubrics|description)"\s*:`)
+	})
 )
 
 // validateItems parses every record of a JSONL file and lints each inline
