@@ -65,7 +65,7 @@ WRANGLER_ENV := env -u CLOUDFLARE_API_TOKEN WRANGLER_SEND_METRICS=false CI=1
 
 worker: ## build the Cloudflare Worker (cmd/worker: js/wasm, encoding/json, no demo model) into build/worker/
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(WORKER)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -tags rcsd_stdjson,rcsd_nomodel -o $(WORKER)/app.wasm ./cmd/worker
+	GOOS=js GOARCH=wasm $(GO) build $(WASM_FLAGS) -o $(WORKER)/app.wasm ./cmd/worker
 
 $(WRANGLER): package.json package-lock.json
 	npm ci --no-audit --no-fund
