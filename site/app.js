@@ -44,8 +44,9 @@ function post(op, arg) {
 
 async function callCore(method, body) {
   const m = await post("call", { method, body: JSON.stringify(body) });
+  const t = performance.now();
   const env = JSON.parse(m.value);
-  return { status: env.status, body: env.body, ms: m.ms };
+  return { status: env.status, body: env.body, ms: m.ms, bytes: m.value.length, parseMs: performance.now() - t };
 }
 
 // ---------------------------------------------------------------- state
@@ -136,6 +137,7 @@ function applyState(st) {
   check("attribution", s.attribution); check("floor", s.floor); set("view", s.view);
   drawResponses();
   syncControls();
+  drawn.delete("diagnostics");
   drawGutter([]);
 }
 
@@ -181,6 +183,9 @@ function applyPreset(name) {
 
 // ---------------------------------------------------------------- compute
 
+// The page asks for the compact reply: the loss per token in columns,
+// the token texts only when they changed (known_tokens), and each
+// token's alternatives on hover (the Worker's "details" op).
 function request(skipLoss) {
   const st = readState();
   const s = st.settings;
@@ -189,21 +194,38 @@ function request(skipLoss) {
     config: buildConfig(s, rubricFile), config_file: "rcsd-config.yaml",
     rubric: st.rubric, rubric_file: rubricFile, item: buildItem(st),
     attribution: s.attribution, top_k: scorerTopK(s), alternatives: 5,
+    compact: true, no_alternatives: true,
   };
+  if (tokenStore) body.known_tokens = tokenStore.id;
   if (st.traces.trim() !== "") body.traces = st.traces;
   if (skipLoss) body.skip_loss = true;
   return body;
 }
 
+// The token texts of the last reply that carried them, by loss.tokens_id.
+let tokenStore = null;
+
+function resolveTokens(body) {
+  const L = body && body.loss;
+  if (!L) return;
+  if (L.tokens === null && tokenStore && L.tokens_id === tokenStore.id) L.tokens = tokenStore.tokens;
+  else if (L.tokens_id) tokenStore = { id: L.tokens_id, tokens: L.tokens || [] };
+}
+
 // One computation at a time; edits while it runs merge into one pending
-// request (the latest state wins). An edit that changes what the model
+// request (the latest state wins): no timer debounce, so an edit is never
+// delayed when the engine is idle, and a burst of keystrokes costs one
+// computation per finished one. An edit that changes what the model
 // scores (a context or a response) first runs a pass without the loss,
-// so the verdicts and scores show at once, then the full pass.
+// so the verdicts and scores show at once, then the full pass. The
+// measured time runs from the edit event to the page drawn and laid out
+// (a forced layout after the DOM writes: the next paint has nothing left
+// to compute but pixels).
 let busy = false;
 let pending = null; // {rescore, t}
 let generation = 0;
 let last = null; // the last full reply
-const perf = { load: null, table: [], full: [], lossOnly: [] };
+const perf = { load: null, table: [], full: [], lossOnly: [], steps: [] };
 
 function edited(kind) {
   syncControls();
@@ -223,20 +245,28 @@ async function run() {
         const fast = await callCore("playground", request(true));
         if (fast.status === 200) {
           render(fast.body, true);
+          void document.body.offsetHeight; // lay out now: measured
           perf.table.push(performance.now() - job.t);
         }
         if (pending) { pending.rescore = true; pending.t = Math.min(pending.t, job.t); continue; }
       }
       const full = await callCore("playground", request(false));
+      const t1 = performance.now();
       if (full.status !== 200) {
         showError(full.body);
       } else {
+        resolveTokens(full.body);
         last = full.body;
         render(full.body, false);
       }
+      const t2 = performance.now();
+      void document.body.offsetHeight; // lay out now: measured
       const ms = performance.now() - job.t;
       (job.rescore ? perf.full : perf.lossOnly).push(ms);
       if (!job.rescore) perf.table.push(ms);
+      const tm = (full.body && full.body.timings) || {};
+      perf.steps.push({ kind: job.rescore ? "rescore" : "cheap", total: ms, worker_call: full.ms, core: Object.values(tm).reduce((a, b) => a + b, 0),
+        timings: tm, reply_bytes: full.bytes, json_parse: full.parseMs, draw: t2 - t1, layout: performance.now() - t2 });
       generation++;
       document.body.dataset.generation = String(generation);
       $("timing").textContent = `(${Math.round(ms)} ms after the edit${full.body.loss && full.body.loss.cached ? ", log-probs from the cache" : ""})`;
@@ -250,6 +280,7 @@ async function run() {
 
 function showError(body) {
   const dl = (body && body.diagnostics) || [];
+  drawn.delete("diagnostics");
   drawDiagnostics(dl);
   setStatus(`The core refused the request: ${dl.map((d) => d.message).join("; ")}`, true);
 }
@@ -263,12 +294,24 @@ function setStatus(text, bad) {
 
 const fmt = (x, d = 3) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(d));
 
+// What each section last drew from: a section whose inputs did not
+// change (a loss setting changes none of them) is left as it is.
+const drawn = new Map();
+function unchanged(name, ...inputs) {
+  const k = JSON.stringify(inputs);
+  if (drawn.get(name) === k) return true;
+  drawn.set(name, k);
+  return false;
+}
+
 function render(r, tableOnly) {
-  drawDiagnostics(r.diagnostics || []);
-  drawPick(r);
-  drawScores(r);
-  drawCriteria(r);
-  drawContexts(r);
+  const rubricText = $("rubric").value;
+  if (!unchanged("diagnostics", r.diagnostics, rubricFileName(rubricText), rubricText.split("\n").length)) drawDiagnostics(r.diagnostics || []);
+  if (!unchanged("pick", responses.length, selected)) drawPick(r);
+  const sel = (r.results || []).find((x) => x.response_index === selected);
+  if (!unchanged("scores", r.scores, (r.results || []).map((x) => [x.response_index, x.advantage]), selected, responses.length, $("scoring").value, $("grpo").value)) drawScores(r);
+  if (!unchanged("criteria", r.rubric, sel, selected, responses[selected], $("scoring").value)) drawCriteria(r);
+  if (!unchanged("contexts", r.contexts, selected)) drawContexts(r);
   $("cli").textContent = cliCommands({ ...settings(), rubricFile: rubricFileName($("rubric").value) });
   if (tableOnly) {
     $("heatmap").classList.add("stale");
@@ -434,15 +477,63 @@ function lossFor(r, i) {
   if (!L) return null;
   let k = L.results.findIndex((x) => x.id.endsWith(`#${i}`));
   if (L.source === "traces" && k < 0) k = i;
-  if (k < 0 || k >= L.results.length) return null;
-  return { res: L.results[k], tokens: L.tokens[k] };
+  if (k < 0 || k >= L.results.length || !L.columns || !L.columns[k]) return null;
+  return { k, res: L.results[k], col: L.columns[k], tokens: (L.tokens && L.tokens[k]) || [], id: L.tokens_id || "", traces: L.traces_id || "" };
 }
 
 let heat = null; // what the heatmap shows, for hover and keys
 
+// Per-token flags of loss.columns[k].flags (api.TokenColumns).
+const VALID = 1, CLIPPED = 2, HAS_ADVANTAGE = 4;
+const flagsAt = (col, i) => col.flags.charCodeAt(i) - 48;
+
 // A token's advantage A_t = log T(y_t) − log S(y_t): at τ when the core
 // has it, else from the served log-probs at temperature 1 (always there).
-const advantageOf = (t) => (t.has_advantage ? t.advantage : t.logprob_teacher - t.logprob_student);
+const advantageOf = (col, i) => (flagsAt(col, i) & HAS_ADVANTAGE ? col.advantage[i] : col.logprob_teacher[i] - col.logprob_student[i]);
+
+function maxAbs(vals) {
+  let m = 1e-12;
+  for (const v of vals) { const a = Math.abs(v); if (a > m) m = a; }
+  return m;
+}
+
+// strip draws one span per token in box, or, when box already shows the
+// same tokens (key: the token texts' id, the result, the count), only
+// recolours the spans whose colour, value or class changed: no DOM built,
+// nothing read back, so one layout follows.
+function strip(box, key, labels, n, paint) {
+  let spans = box.children;
+  if (box.dataset.key !== key || spans.length !== n) {
+    const kids = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const sp = document.createElement("span");
+      sp.textContent = tokenLabel(labels[i]);
+      sp.dataset.i = String(i);
+      kids[i] = sp;
+    }
+    box.replaceChildren(...kids);
+    box.dataset.key = key;
+    box._paint = new Array(n);
+    spans = box.children;
+  }
+  const prev = box._paint;
+  for (let i = 0; i < n; i++) {
+    const p = paint(i); // {cls, value, c: {bg, fg}}
+    const q = prev[i];
+    const sp = spans[i];
+    if (q && q.cls === p.cls && q.value === p.value && q.c.bg === p.c.bg && q.c.fg === p.c.fg) continue;
+    if (!q || q.cls !== p.cls) sp.className = p.cls;
+    if (!q || q.value !== p.value) sp.dataset.value = p.value;
+    if (!q || q.c.bg !== p.c.bg) sp.style.backgroundColor = p.c.bg;
+    if (!q || q.c.fg !== p.c.fg) sp.style.color = p.c.fg;
+    prev[i] = p;
+  }
+}
+
+function clearStrip(box) {
+  box.replaceChildren();
+  delete box.dataset.key;
+}
 
 function drawLoss(r) {
   const L = r.loss;
@@ -450,7 +541,7 @@ function drawLoss(r) {
   const lf = lossFor(r, selected);
   if (!L || !lf) {
     $("loss-summary").textContent = L ? "No loss for this response (see the diagnostics)." : "No loss: the inputs have errors, or there is no scorer.";
-    $("heatmap").replaceChildren(); $("legend").replaceChildren(); $("grpo-strip").replaceChildren(); $("rcsd-strip").replaceChildren();
+    clearStrip($("heatmap")); $("legend").replaceChildren(); clearStrip($("grpo-strip")); clearStrip($("rcsd-strip"));
     $("attribution-view").replaceChildren(); $("token-details").textContent = "";
     heat = null;
     return;
@@ -459,20 +550,22 @@ function drawLoss(r) {
   $("loss-summary").replaceChildren(
     `Response ${selected + 1}: loss `, el("strong", { id: "loss-value", text: fmt(lf.res.loss, 5), "data-value": String(lf.res.loss) }),
     ` over ${lf.res.valid_tokens} tokens (${L.source === "traces" ? "pasted traces" : "demo model"}${L.cached ? ", cached log-probs" : ""}). Batch: loss ${fmt(s.loss, 5)}, ${s.valid_tokens} tokens, ${s.clipped_tokens} clipped, mean A_t ${fmt(s.mean_advantage)}.`);
-  const toks = lf.res.tokens;
-  const vals = toks.map((t) => (view === "advantage" ? advantageOf(t) : t.divergence));
-  const maxAbs = Math.max(1e-12, ...vals.map((v) => Math.abs(v)));
-  heat = { toks, det: lf.tokens, active: heat && heat.active < toks.length ? heat.active : 0 };
-  const spans = toks.map((t, i) => {
-    const c = view === "advantage" ? diverging(vals[i] / maxAbs) : sequential(vals[i] / maxAbs);
-    const sp = el("span", { class: "tok" + (t.valid ? "" : " masked") + (t.clipped ? " clipped" : ""), "data-i": String(i), "data-value": String(vals[i]) }, tokenLabel(lf.tokens[i]));
-    sp.style.backgroundColor = c.bg; sp.style.color = c.fg;
-    return sp;
+  const col = lf.col;
+  const n = col.flags.length;
+  const vals = view === "advantage" ? Array.from({ length: n }, (_, i) => advantageOf(col, i)) : col.divergence;
+  const m = maxAbs(vals);
+  const key = `${lf.id}:${lf.k}`;
+  const same = heat && heat.key === key && heat.n === n;
+  heat = { key, traces: lf.traces, k: lf.k, n, col, det: lf.tokens, active: same ? heat.active : heat && heat.active < n ? heat.active : 0 };
+  const scale = view === "advantage" ? diverging : sequential;
+  strip($("heatmap"), key, lf.tokens, n, (i) => {
+    const f = flagsAt(col, i);
+    return { cls: "tok" + (f & VALID ? "" : " masked") + (f & CLIPPED ? " clipped" : "") + (i === heat.active ? " active" : ""),
+      value: String(vals[i]), c: scale(vals[i] / m) };
   });
-  $("heatmap").replaceChildren(...spans);
   $("heatmap").dataset.view = view;
   drawLegend($("legend"), view === "advantage" ? "diverging" : "sequential",
-    view === "advantage" ? [-maxAbs, maxAbs] : [0, maxAbs],
+    view === "advantage" ? [-m, m] : [0, m],
     view === "advantage" ? "A_t: blue, the teacher likes the token less than the student; orange, more" : "per-token divergence: dark, teacher and student agree; yellow, they differ most (dashed outline: clipped)");
   drawCompare(r, lf);
   drawAttribution(lf);
@@ -493,22 +586,18 @@ function drawLegend(box, kind, [lo, hi], caption) {
 function drawCompare(r, lf) {
   const res = (r.results || []).find((x) => x.response_index === selected);
   const adv = res && res.advantage !== undefined && res.advantage !== null ? res.advantage : null;
-  const toks = lf.res.tokens;
-  const per = toks.map(advantageOf);
-  const maxTok = Math.max(1e-12, ...per.map(Math.abs));
-  const maxGroup = Math.max(1e-12, ...(r.results || []).map((x) => Math.abs(x.advantage || 0)));
-  const strip = (vals, max, id, title) => {
-    const kids = toks.map((_, i) => {
-      const c = diverging(vals[i] / max);
-      const sp = el("span", { class: "tok", "data-value": String(vals[i]) }, tokenLabel(lf.tokens[i]));
-      sp.style.backgroundColor = c.bg; sp.style.color = c.fg;
-      return sp;
-    });
-    $(id).replaceChildren(...kids);
-    $(id).setAttribute("aria-label", title);
-  };
-  strip(toks.map(() => adv ?? 0), maxGroup, "grpo-strip", adv === null ? "GRPO: a single response has no advantage" : `GRPO: every token gets ${fmt(adv)}`);
-  strip(per, maxTok, "rcsd-strip", "RCSD: every token its own advantage");
+  const col = lf.col;
+  const n = col.flags.length;
+  const per = Array.from({ length: n }, (_, i) => advantageOf(col, i));
+  const maxTok = maxAbs(per);
+  const maxGroup = maxAbs((r.results || []).map((x) => x.advantage || 0));
+  const key = `${lf.id}:${lf.k}`;
+  const g = diverging((adv ?? 0) / maxGroup);
+  const gv = String(adv ?? 0);
+  strip($("grpo-strip"), key, lf.tokens, n, () => ({ cls: "tok", value: gv, c: g }));
+  $("grpo-strip").setAttribute("aria-label", adv === null ? "GRPO: a single response has no advantage" : `GRPO: every token gets ${fmt(adv)}`);
+  strip($("rcsd-strip"), key, lf.tokens, n, (i) => ({ cls: "tok", value: String(per[i]), c: diverging(per[i] / maxTok) }));
+  $("rcsd-strip").setAttribute("aria-label", "RCSD: every token its own advantage");
   drawLegend($("compare-legend"), "diverging", [-1, 1],
     `Blue: pushed down, orange: pushed up. GRPO scale ±${fmt(maxGroup)} (group), RCSD scale ±${fmt(maxTok)} (tokens).`);
 }
@@ -516,29 +605,47 @@ function drawCompare(r, lf) {
 function drawAttribution(lf) {
   const box = $("attribution-view");
   const crit = lf.res.criteria || [];
+  const cols = lf.col.criteria || [];
   if (!crit.length) {
     box.replaceChildren(el("p", { class: "hint", text: $("attribution").checked ? "No per-criterion results (pasted traces carry them only when made with rcsd logprobs --attribution)." : "Tick “per-criterion attribution” to score the teacher once per criterion alone and see which criterion drives each token." }));
     return;
   }
+  const prevSel = $("attr-criterion") ? $("attr-criterion").value : "0";
   const sel = el("select", { id: "attr-criterion" }, ...crit.map((c, k) => el("option", { value: String(k), text: `${c.id}: loss ${fmt(c.loss, 4)}` })));
-  const strip = el("div", { class: "heatmap small", id: "attr-strip" });
+  if (Number(prevSel) < crit.length) sel.value = prevSel;
+  const stripBox = el("div", { class: "heatmap small", id: "attr-strip" });
   const draw = () => {
-    const c = crit[Number(sel.value)];
-    const max = Math.max(1e-12, ...c.tokens.map((t) => t.divergence));
-    strip.replaceChildren(...c.tokens.map((t, i) => {
-      const col = sequential(t.divergence / max);
-      const sp = el("span", { class: "tok", "data-value": String(t.divergence) }, tokenLabel(lf.tokens[i]));
-      sp.style.backgroundColor = col.bg; sp.style.color = col.fg;
-      return sp;
-    }));
+    const k = Number(sel.value);
+    const d = (cols.find((c) => c.id === crit[k].id) || cols[k] || { divergence: [] }).divergence;
+    const max = Math.max(1e-12, ...d);
+    strip(stripBox, `${lf.id}:${lf.k}`, lf.tokens, d.length, (i) => ({ cls: "tok", value: String(d[i]), c: sequential(d[i] / max) }));
   };
   sel.addEventListener("change", draw);
   const table = el("table", { class: "num", id: "attr-table" },
     el("caption", { text: "Loss against a teacher that sees only one criterion" }),
     el("tr", null, el("th", { scope: "col", text: "criterion" }), el("th", { scope: "col", text: "loss" })),
     ...crit.map((c) => el("tr", { "data-criterion": c.id }, el("th", { scope: "row", text: c.id }), cell("td", c.loss, 4))));
-  box.replaceChildren(el("label", null, "Criterion ", sel), strip, table);
+  box.replaceChildren(el("label", null, "Criterion ", sel), stripBox, table);
   draw();
+}
+
+// Each token's alternatives come from the Worker on demand (the core
+// keeps the traces of its recent replies), a block of tokens at a time.
+const ALT_BLOCK = 64;
+const altBlocks = new Map(); // `${traces_id}:${k}:${block}` → Promise<details[] | null>
+
+function alternatives(id, k, i, n) {
+  const b = Math.floor(i / ALT_BLOCK);
+  const key = `${id}:${k}:${b}`;
+  if (!altBlocks.has(key)) {
+    if (altBlocks.size > 256) altBlocks.clear();
+    const from = b * ALT_BLOCK;
+    altBlocks.set(key, post("details", JSON.stringify({ traces_id: id, result: k, from, to: Math.min(n, from + ALT_BLOCK), alternatives: 5 }))
+      .then((m) => JSON.parse(m.value).tokens)
+      .catch(() => null)
+      .then((t) => { if (!t) altBlocks.delete(key); return t; }));
+  }
+  return altBlocks.get(key).then((t) => (t ? t[i - b * ALT_BLOCK] : null));
 }
 
 function showToken(i, focus) {
@@ -546,19 +653,34 @@ function showToken(i, focus) {
   const toks = $("heatmap").children;
   if (i < 0 || i >= toks.length) return;
   if (toks[heat.active]) toks[heat.active].classList.remove("active");
+  if (heat.active !== i) {
+    const p = $("heatmap")._paint;
+    if (p && p[heat.active]) p[heat.active] = null; // its class changed
+    if (p && p[i]) p[i] = null;
+  }
   heat.active = i;
   toks[i].classList.add("active");
   if (focus) toks[i].scrollIntoView({ block: "nearest" });
-  const t = heat.toks[i];
+  const col = heat.col;
+  const f = flagsAt(col, i);
   const d = heat.det[i] || {};
-  const alts = (side, list) => el("table", { class: "alts num" },
+  const altTable = (side, list) => el("table", { class: "alts num", "data-side": side.toLowerCase() },
     el("caption", { text: `${side}'s top alternatives` }),
     el("tr", null, el("th", { scope: "col", text: "token" }), el("th", { scope: "col", text: "p" })),
     ...(list || []).map((a) => el("tr", null, el("td", { text: JSON.stringify(a.token ?? String(a.token_id)) }), el("td", { text: Math.exp(a.logprob).toFixed(3) }))));
+  const row = el("div", { class: "alts-row" }, altTable("Student", d.student), altTable("Teacher", d.teacher));
   $("token-details").replaceChildren(
-    el("p", null, el("strong", { text: `Token ${i + 1} of ${heat.toks.length}: ${JSON.stringify(d.text ?? "")}` }),
-      ` divergence ${fmt(t.divergence, 4)}${t.clipped ? " (clipped)" : ""}${t.valid ? "" : " (masked)"}, A_t ${fmt(advantageOf(t), 3)}${t.has_advantage ? "" : " (τ = 1)"}, log S(y) ${fmt(t.logprob_student, 3)}, log T(y) ${fmt(t.logprob_teacher, 3)}`),
-    el("div", { class: "alts-row" }, alts("Student", d.student), alts("Teacher", d.teacher)));
+    el("p", null, el("strong", { text: `Token ${i + 1} of ${heat.n}: ${JSON.stringify(d.text ?? "")}` }),
+      ` divergence ${fmt(col.divergence[i], 4)}${f & CLIPPED ? " (clipped)" : ""}${f & VALID ? "" : " (masked)"}, A_t ${fmt(advantageOf(col, i), 3)}${f & HAS_ADVANTAGE ? "" : " (τ = 1)"}, log S(y) ${fmt(col.logprob_student[i], 3)}, log T(y) ${fmt(col.logprob_teacher[i], 3)}`),
+    row);
+  if (d.student || d.teacher || !heat.traces) return;
+  const want = heat;
+  alternatives(heat.traces, heat.k, i, heat.n).then((a) => {
+    if (heat !== want || heat.active !== i) return;
+    if (!a) { row.replaceChildren(el("p", { class: "hint", text: "The alternatives of this token are no longer kept: edit anything to recompute." })); return; }
+    row.replaceChildren(altTable("Student", a.student), altTable("Teacher", a.teacher));
+    row.dataset.ready = "true";
+  });
 }
 
 function drawContexts(r) {
@@ -686,12 +808,77 @@ function wire() {
   $("tour-close").addEventListener("click", () => $("tour").close());
 }
 
-// Training-framework exports (api.Export, core/api/export.go) appear here
-// when the engine answers an "export" method; see docs/playground.md.
+// Training-framework exports (api.Export, core/api/export.go, through the
+// engine's "export" method): one button per target; the reply's files are
+// shown with a download link each, and its warnings (what the target
+// cannot express) listed. verl's train.parquet is written by the CLI only.
+const EXPORT_TARGETS = [
+  { target: "trl-sdft", label: "TRL SDFT" }, { target: "trl-gkd", label: "TRL GKD" },
+  { target: "verl", label: "verl" }, { target: "tinker", label: "Tinker" },
+];
+let lastExport = null;
+const exportBlobs = new Map(); // download URL → Blob, for the tests
+
+// exportLinks reads back what each download link of the panel gives.
+async function exportLinks() {
+  const out = {};
+  for (const a of document.querySelectorAll("#export-panel li[data-file] a[download]")) {
+    const b = exportBlobs.get(a.href);
+    out[a.download] = b ? await b.text() : null;
+  }
+  return out;
+}
+
 function drawExportTargets() {
   const box = $("export-targets");
-  if (!engine || !engine.methods.includes("export")) { box.replaceChildren(); return; }
-  box.replaceChildren(el("span", { class: "hint", text: "Training-framework exports: run rcsd export with the exported config." }));
+  if (!engine || !engine.methods.includes("export")) { box.replaceChildren(); $("export-section").hidden = true; return; }
+  box.replaceChildren(el("span", { class: "hint", text: "Export for:" }), ...EXPORT_TARGETS.map(({ target, label }) => {
+    const b = el("button", { type: "button", id: `export-${target}`, text: label, "aria-label": `Export the training files for ${label} (${target})` });
+    b.addEventListener("click", () => exportTarget(target));
+    return b;
+  }));
+}
+
+function exportRequest(target) {
+  const x = exports();
+  return { target, config: x.config, config_file: "rcsd-config.yaml", items: x.item, items_file: "item.jsonl", rubric: x.rubric, rubric_file: x.rubricFile };
+}
+
+async function exportTarget(target) {
+  const sec = $("export-section");
+  sec.hidden = false;
+  const panel = $("export-panel");
+  panel.replaceChildren(el("p", { text: `Exporting for ${target}…` }));
+  delete panel.dataset.target;
+  let r;
+  try { r = await callCore("export", exportRequest(target)); } catch (e) { panel.replaceChildren(el("p", { class: "bad", text: e.message })); return; }
+  const body = r.body || {};
+  const dl = body.diagnostics || [];
+  const files = body.files || [];
+  lastExport = { target, status: r.status, files, diagnostics: dl, records: body.records, rows: body.rows, skipped: body.skipped };
+  const kids = [el("h4", { class: "small-h", text: `${target}: ${files.length} file${files.length === 1 ? "" : "s"}${body.rows !== undefined ? `, ${body.rows} dataset row${body.rows === 1 ? "" : "s"}` : ""}` })];
+  if (target === "verl") {
+    kids.push(el("p", { class: "hint", text: "verl's dataset, train.parquet, is written by the command line only (the page has no Parquet encoder): save the config, rubric and item, then run the command below." }));
+  }
+  const warn = dl.filter((d) => d.severity === "warning" || d.severity === "error");
+  if (warn.length) {
+    kids.push(el("p", { text: "What this target cannot express, or cannot run:" }),
+      el("ul", { class: "export-warnings" }, ...warn.map((d) => el("li", { class: d.severity, text: diagText(d) }))));
+  } else if (r.status === 200) kids.push(el("p", { class: "hint", text: "Every setting maps to this target." }));
+  kids.push(el("ul", { class: "export-files" }, ...files.map((f) => {
+    const blob = new Blob([f.content], { type: "text/plain" });
+    const url = URL.createObjectURL(blob);
+    exportBlobs.set(url, blob);
+    return el("li", { "data-file": f.name },
+      el("a", { href: url, download: f.name, text: `Download ${f.name}` }), ` (${f.content.length} characters)`,
+      el("pre", { class: "ctx", text: f.content }));
+  })));
+  kids.push(el("p", { class: "hint", text: "The same from the command line, with the three exports saved side by side:" }),
+    el("pre", { class: "ctx", text: `rcsd export --target ${target} --config rcsd-config.yaml --data item.jsonl --out ${target}-run` }));
+  for (const a of panel.querySelectorAll("a[href^='blob:']")) { URL.revokeObjectURL(a.href); exportBlobs.delete(a.href); }
+  panel.replaceChildren(...kids);
+  panel.dataset.target = target;
+  sec.scrollIntoView({ block: "nearest" });
 }
 
 async function main() {
@@ -720,6 +907,9 @@ window.rcsdPlayground = {
   perf,
   engine: () => engine,
   last: () => last,
+  lastExport: () => lastExport,
+  exportLinks,
+  exportRequest,
 };
 
 main();

@@ -2,13 +2,15 @@
 // core computes. Messages in: {id, op, arg}; out: {id, ok, value | error}.
 // ops: "call" (arg {method, body}: the envelope JSON string back),
 // "grader" (arg: JSON {url, model, key}; the key stays in this worker's
-// memory only). The first message out is {ready: true, version} or
-// {ready: false, error}.
+// memory only), "details" (arg: JSON {traces_id, result, from, to,
+// alternatives}: a compact reply's token alternatives, {"tokens": null}
+// once the core no longer keeps them). The first message out is
+// {ready: true, version} or {ready: false, error}.
 "use strict";
 
 // The bridge's protocol (wasm/bridge.Protocol). A different number means
 // the .wasm and these scripts come from different builds.
-const BRIDGE_PROTOCOL = 1;
+const BRIDGE_PROTOCOL = 2;
 
 importScripts("wasm_exec.js");
 
@@ -59,6 +61,8 @@ self.onmessage = async (ev) => {
       return;
     } else if (op === "grader") {
       value = await self.rcsd.setGrader(arg);
+    } else if (op === "details") {
+      value = await self.rcsd.details(arg);
     } else {
       throw new Error("unknown op " + op);
     }

@@ -4,7 +4,10 @@
 // namespace object, globalThis.rcsd, whose functions each return a
 // Promise and take and give JSON strings; the work runs in a goroutine
 // and a panic becomes a rejected Promise, never a crash of the instance.
-// It holds no logic: wasm/bridge does the work and is tested natively.
+// Besides one function per method of the core's JSON front door, it has
+// details (a compact playground reply's token alternatives, from the
+// bridge's cache), setModel and setGrader. It holds no logic: wasm/bridge
+// does the work and is tested natively.
 // The page runs it in a Web Worker (site/worker.js) so it never blocks the page.
 package main
 
@@ -31,6 +34,9 @@ func main() {
 			return b.Call(context.Background(), method, []byte(argString(args, 0))), nil
 		}))
 	}
+	ns.Set("details", promise(func(args []js.Value) (string, error) {
+		return b.Details([]byte(argString(args, 0))), nil
+	}))
 	ns.Set("setModel", promise(func(args []js.Value) (string, error) {
 		if len(args) == 0 || args[0].Type() != js.TypeObject {
 			return "", errors.New("setModel needs a Uint8Array")

@@ -128,7 +128,7 @@ func TestServeFilesAndAPI(t *testing.T) {
 		t.Errorf("GET /rcsd.wasm: %d %q", code, h.Get("Content-Type"))
 	}
 	code, _, body = get(t, "GET", s.url+"api/v1/version", "")
-	if want := `{"engine_version":"rcsd 0.1.0","methods":["version","validate","evaluate","loss","contexts","playground"]}` + "\n"; code != 200 || body != want {
+	if want := `{"engine_version":"rcsd 0.1.0","methods":["version","validate","evaluate","loss","contexts","playground","export"]}` + "\n"; code != 200 || body != want {
 		t.Errorf("version: %d %s", code, body)
 	}
 	item := firstLineOf(t, "../../examples/math.jsonl")

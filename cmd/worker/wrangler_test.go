@@ -262,7 +262,7 @@ func demoTraces(t *testing.T, file string) string {
 // mustContain shows that a good request did the work (not just
 // diagnostics), and that a bad one says what is wrong.
 var mustContain = map[string]string{
-	"version":                   `"methods":["version","validate","evaluate","loss","contexts","playground"]`,
+	"version":                   `"methods":["version","validate","evaluate","loss","contexts","playground","export"]`,
 	"validate a rubric":         `"kind":"rubric","format":"rar"`,
 	"validate a bad rubric":     `unknown field \"wieght\" in a criterion`,
 	"evaluate":                  `"advantage":`,

@@ -27,6 +27,7 @@ const (
 	MethodLoss       = "loss"
 	MethodContexts   = "contexts"
 	MethodPlayground = "playground"
+	MethodExport     = "export"
 )
 
 // Diagnostic codes of the JSON front door itself.
@@ -78,10 +79,12 @@ type Host struct {
 	// Scorer scores the playground's responses when no traces are given
 	// (the demo model in the browser); nil means traces must be given.
 	Scorer lm.Scorer
-	// Traces, when not nil, keeps the Scorer's recent traces so a
-	// playground call whose contexts and responses did not change (a
-	// loss setting, a label or the judge changed) scores nothing again.
-	Traces *TraceCache
+	// Cache, when not nil, memoizes across playground calls what an edit
+	// usually leaves unchanged (PlaygroundCache): the Scorer's recent
+	// traces, so a call whose contexts and responses did not change (a
+	// loss setting, a label or the judge changed) scores nothing again;
+	// each scored side; the token details; the parsed rubric and config.
+	Cache *PlaygroundCache
 }
 
 // Reply is a method's outcome: an HTTP-like status (200, 400 for bad
@@ -177,14 +180,23 @@ func Call(ctx context.Context, h Host, method string, body []byte) (r Reply) {
 		if dl := checkRecords(lim, "$.traces", req.Traces); dl != nil {
 			return errorReply(400, dl)
 		}
-		return okReply(playground(ctx, req, h.Grader, h.Scorer, h.Traces))
+		return okReply(playground(ctx, req, h.Grader, h.Scorer, h.Cache))
+	case MethodExport:
+		var req ExportRequest
+		if dl := decodeRequest(body, &req); dl != nil {
+			return errorReply(400, dl)
+		}
+		if dl := checkRecords(lim, "$.items", req.Items); dl != nil {
+			return errorReply(400, dl)
+		}
+		return okReply(Export(ctx, req))
 	}
 	return errorReply(404, diag.List{diag.Errorf(CodeUnknownMethod, "", "unknown method %q %s", method, diag.DidYouMean(method, Methods()))})
 }
 
 // Methods lists the methods Call answers.
 func Methods() []string {
-	return []string{MethodVersion, MethodValidate, MethodEvaluate, MethodLoss, MethodContexts, MethodPlayground}
+	return []string{MethodVersion, MethodValidate, MethodEvaluate, MethodLoss, MethodContexts, MethodPlayground, MethodExport}
 }
 
 func okReply(v any) Reply {
@@ -230,7 +242,8 @@ func requestError(body []byte, v any, err error) diag.Diagnostic {
 		msg = fmt.Sprintf("expected %s, got JSON %s", jsonTypeName(e.Type.Kind().String()), e.Value)
 		off = e.Offset
 	case *stdjson.SyntaxError:
-		msg, off = "invalid JSON: "+e.Error(), e.Offset
+		// The offset counts the offending byte: point at it, not past it.
+		msg, off = "invalid JSON: "+e.Error(), max(e.Offset-1, 0)
 	default:
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			msg, off = "invalid JSON: unexpected end of input", int64(len(body))

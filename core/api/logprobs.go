@@ -2,9 +2,13 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"sync"
 
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
@@ -29,6 +33,8 @@ type LogprobsConfig struct {
 	// chat template (lm.ChatTokenizer, e.g. vLLM's /tokenize), instead of
 	// rcsd's rendering of Prompt.Chat.
 	ServerTemplate bool `json:"server_template,omitempty"`
+	// sides, when set, keeps scored sides across calls (the playground).
+	sides *sideCache
 }
 
 // DefaultTopK is RCSD's teacher top-k.
@@ -72,6 +78,7 @@ func (e *Evaluator) Traces(ctx context.Context, s lm.Scorer, it *eval.Item, cfg 
 			crit = append(crit, critContext{id: c.ID, r: t})
 		}
 	}
+	cfg.sides.grow(2 * (2 + len(crit)) * len(it.Responses))
 	var out []*trace.Trace
 	for r, resp := range it.Responses {
 		pair := pairs[0]
@@ -112,7 +119,7 @@ func (e *Evaluator) Traces(ctx context.Context, s lm.Scorer, it *eval.Item, cfg 
 		if !ok {
 			continue
 		}
-		pos, err := scoreSides(ctx, s, ids, cont, k)
+		pos, err := scoreSidesCached(ctx, s, ids, cont, k, cfg.sides)
 		if err != nil {
 			fail(r, "scoring: %v", err)
 			continue
@@ -173,9 +180,14 @@ func tokenizeContext(ctx context.Context, s lm.Scorer, r prompt.Rendered, server
 // side's list at position t holds the same ids: the union of each side's
 // k most probable tokens (and the sampled one).
 func scoreSides(ctx context.Context, s lm.Scorer, ids [][]int, cont []int, k int) ([][]lm.Position, error) {
+	return scoreSidesCached(ctx, s, ids, cont, k, nil)
+}
+
+// scoreSidesCached is scoreSides with a sparse scorer's sides cached.
+func scoreSidesCached(ctx context.Context, s lm.Scorer, ids [][]int, cont []int, k int, sides *sideCache) ([][]lm.Position, error) {
 	out := make([][]lm.Position, len(ids))
 	if sp, ok := s.(lm.SparseScorer); ok {
-		return scoreSparse(ctx, sp, ids, cont, k)
+		return scoreSparse(ctx, sp, ids, cont, k, sides)
 	}
 	d, dense := s.(lm.DenseScorer)
 	if !dense {
@@ -232,12 +244,15 @@ func scoreSides(ctx context.Context, s lm.Scorer, ids [][]int, cont []int, k int
 // (Score, which also names the tokens), merged per position, then every
 // side's log-probs at the merged ids. Same lists, order and bits as the
 // dense path (TestSparseMatchesDense), at O(k) per position instead of
-// O(vocabulary).
-func scoreSparse(ctx context.Context, s lm.SparseScorer, ids [][]int, cont []int, k int) ([][]lm.Position, error) {
+// O(vocabulary). With a sideCache, a side scored before with the same
+// context ids (the student after a rubric edit) is not scored again: its
+// top list is reused, and its log-probs too when they were asked at
+// every id needed now (each value depends only on its position and id).
+func scoreSparse(ctx context.Context, s lm.SparseScorer, ids [][]int, cont []int, k int, sides *sideCache) ([][]lm.Position, error) {
 	union := make([][]int, len(cont))
 	var named []lm.Position
 	for i, c := range ids {
-		pos, err := s.Score(ctx, c, cont, k)
+		pos, err := sides.score(ctx, s, c, cont, k)
 		if err != nil {
 			return nil, err
 		}
@@ -258,7 +273,7 @@ func scoreSparse(ctx context.Context, s lm.SparseScorer, ids [][]int, cont []int
 	}
 	out := make([][]lm.Position, len(ids))
 	for i, c := range ids {
-		lps, err := s.LogProbsAt(ctx, c, cont, asked)
+		lps, err := sides.logProbsAt(ctx, s, c, cont, asked)
 		if err != nil {
 			return nil, err
 		}
@@ -311,4 +326,129 @@ func mergeIDs(a, b []int) []int {
 		}
 	}
 	return a
+}
+
+// sideCache keeps scored sides of a SparseScorer across calls, keyed by
+// the context's and the continuation's token ids: each side's top-k
+// lists (Score) and its log-probs at the ids last asked (LogProbsAt). A
+// nil *sideCache caches nothing. Safe for concurrent use.
+type sideCache struct {
+	mu   sync.Mutex
+	tops lru[[]lm.Position]
+	lps  lru[*sideLogProbs]
+}
+
+type sideLogProbs struct {
+	asked [][]int
+	lps   [][]float64
+}
+
+func newSideCache(n int) *sideCache {
+	return &sideCache{tops: newLRU[[]lm.Position](n), lps: newLRU[*sideLogProbs](n)}
+}
+
+// grow makes room for at least n sides (up to 256), so one call's sides
+// (22 a response with attribution on a 20-criterion rubric) do not evict
+// each other.
+func (c *sideCache) grow(n int) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n = min(n, 256)
+	c.tops.max, c.lps.max = max(c.tops.max, n), max(c.lps.max, n)
+}
+
+func sideKey(k int, context, cont []int) string {
+	b := make([]byte, 0, 4*(len(context)+len(cont))+16)
+	b = binary.AppendVarint(b, int64(k))
+	b = binary.AppendVarint(b, int64(len(context)))
+	for _, id := range context {
+		b = binary.AppendVarint(b, int64(id))
+	}
+	for _, id := range cont {
+		b = binary.AppendVarint(b, int64(id))
+	}
+	sum := sha256.Sum256(b)
+	return string(sum[:])
+}
+
+// score is s.Score(ctx, context, cont, k), memoized. The result is
+// shared: callers only read it.
+func (c *sideCache) score(ctx context.Context, s lm.SparseScorer, context, cont []int, k int) ([]lm.Position, error) {
+	if c == nil {
+		return s.Score(ctx, context, cont, k)
+	}
+	key := sideKey(k, context, cont)
+	c.mu.Lock()
+	pos, ok := c.tops.get(key)
+	c.mu.Unlock()
+	if ok {
+		return pos, nil
+	}
+	pos, err := s.Score(ctx, context, cont, k)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.tops.put(key, pos)
+	c.mu.Unlock()
+	return pos, nil
+}
+
+// logProbsAt is s.LogProbsAt(ctx, context, cont, asked), answered from
+// the side's last log-probs when they hold every id asked now.
+func (c *sideCache) logProbsAt(ctx context.Context, s lm.SparseScorer, context, cont []int, asked [][]int) ([][]float64, error) {
+	if c == nil {
+		return s.LogProbsAt(ctx, context, cont, asked)
+	}
+	key := sideKey(-1, context, cont)
+	c.mu.Lock()
+	e, ok := c.lps.get(key)
+	c.mu.Unlock()
+	if ok {
+		if out, ok := e.lookup(asked); ok {
+			return out, nil
+		}
+	}
+	lps, err := s.LogProbsAt(ctx, context, cont, asked)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.lps.put(key, &sideLogProbs{asked: asked, lps: lps})
+	c.mu.Unlock()
+	return lps, nil
+}
+
+// lookup returns the log-probs at asked when e holds every one.
+func (e *sideLogProbs) lookup(asked [][]int) ([][]float64, bool) {
+	if len(asked) != len(e.asked) {
+		return nil, false
+	}
+	n := 0
+	for _, a := range asked {
+		n += len(a)
+	}
+	flat := make([]float64, n)
+	out := make([][]float64, len(asked))
+	for t, a := range asked {
+		have, lps := e.asked[t], e.lps[t]
+		row := flat[:len(a):len(a)]
+		flat = flat[len(a):]
+		for j, id := range a {
+			if j < len(have) && have[j] == id {
+				row[j] = lps[j]
+				continue
+			}
+			k := slices.Index(have, id)
+			if k < 0 {
+				return nil, false
+			}
+			row[j] = lps[k]
+		}
+		out[t] = row
+	}
+	return out, true
 }

@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +60,19 @@ type PlaygroundRequest struct {
 	// ReturnTraces puts the scored traces in the response (Loss.Traces,
 	// JSONL in the `rcsd loss` trace format) for the page to download.
 	ReturnTraces bool `json:"return_traces,omitempty"`
+	// Compact gives the loss per token as columns (Loss.Columns: only
+	// what the page draws) instead of full per-token results: each
+	// Loss.Results entry then has empty token lists, and Loss.TokensID
+	// names the token texts and alternatives of the reply.
+	Compact bool `json:"compact,omitempty"`
+	// NoAlternatives leaves the alternatives out of the token details
+	// (texts only); a host with a PlaygroundCache gives them on demand
+	// (PlaygroundCache.Alternatives, by Loss.TracesID).
+	NoAlternatives bool `json:"no_alternatives,omitempty"`
+	// KnownTokens is the TokensID of token details the caller already
+	// has (Compact only): when the reply's would be the same, Loss.Tokens
+	// is left out (null) and the caller reuses its own.
+	KnownTokens string `json:"known_tokens,omitempty"`
 }
 
 // PlaygroundResponse is what the page renders.
@@ -93,16 +108,106 @@ type RuleScores struct {
 type PlaygroundLoss struct {
 	// Source is "scorer" (the host's model, e.g. the embedded demo model)
 	// or "traces" (pasted).
-	Source  string           `json:"source"`
-	Results []trace.Result   `json:"results"`
-	Summary trace.Summary    `json:"summary"`
-	Tokens  [][]TokenDetails `json:"tokens"`
+	Source  string         `json:"source"`
+	Results []trace.Result `json:"results"`
+	Summary trace.Summary  `json:"summary"`
+	// Tokens are each result's token texts and alternatives; null when
+	// the request's KnownTokens equals TokensID.
+	Tokens [][]TokenDetails `json:"tokens"`
+	// TokensID identifies Tokens (Compact requests only): equal ids mean
+	// equal token details. Without alternatives (NoAlternatives) it
+	// depends on the token texts only, so an edit that re-scores the
+	// teacher keeps it.
+	TokensID string `json:"tokens_id,omitempty"`
+	// TracesID names this reply's traces for PlaygroundCache.Alternatives
+	// (Compact requests only).
+	TracesID string `json:"traces_id,omitempty"`
+	// Columns are the per-token values of each result, in columns
+	// (Compact requests only).
+	Columns []TokenColumns `json:"columns,omitempty"`
 	// Cached reports that the host's trace cache answered, so the model
 	// scored nothing for this call (see TraceCache).
 	Cached bool `json:"cached,omitempty"`
 	// Traces is the scored traces as JSONL when the request asked for
 	// them (ReturnTraces).
 	Traces string `json:"traces,omitempty"`
+}
+
+// TokenColumns are one result's per-token values as columns: what the
+// playground draws, the same numbers as the result's tokens (JSON numbers
+// in the shortest form that reads back to the same float64).
+type TokenColumns struct {
+	ID string `json:"id"`
+	// Divergence, Advantage (A_t at τ, 0 without HasAdvantage),
+	// LogProbStudent and LogProbTeacher as in trace.Token.
+	Divergence     []float64 `json:"divergence"`
+	Advantage      []float64 `json:"advantage"`
+	LogProbStudent []float64 `json:"logprob_student"`
+	LogProbTeacher []float64 `json:"logprob_teacher"`
+	// Flags has one digit per token: the sum of 1 (valid), 2 (clipped)
+	// and 4 (has_advantage).
+	Flags string `json:"flags"`
+	// Criteria are the per-criterion divergences (attribution).
+	Criteria []CriterionColumns `json:"criteria,omitempty"`
+}
+
+// CriterionColumns is one criterion's per-token divergence.
+type CriterionColumns struct {
+	ID         string    `json:"id"`
+	Divergence []float64 `json:"divergence"`
+}
+
+// Token flags of TokenColumns.Flags.
+const (
+	FlagValid        = 1
+	FlagClipped      = 2
+	FlagHasAdvantage = 4
+)
+
+func columnsOf(res *trace.Result) TokenColumns {
+	n := len(res.Tokens)
+	c := TokenColumns{ID: res.ID, Divergence: make([]float64, n), Advantage: make([]float64, n),
+		LogProbStudent: make([]float64, n), LogProbTeacher: make([]float64, n)}
+	flags := make([]byte, n)
+	for i := range res.Tokens {
+		t := &res.Tokens[i]
+		c.Divergence[i], c.Advantage[i] = t.Divergence, t.Advantage
+		c.LogProbStudent[i], c.LogProbTeacher[i] = t.LogProbStudent, t.LogProbTeacher
+		f := byte('0')
+		if t.Valid {
+			f += FlagValid
+		}
+		if t.Clipped {
+			f += FlagClipped
+		}
+		if t.HasAdvantage {
+			f += FlagHasAdvantage
+		}
+		flags[i] = f
+	}
+	c.Flags = string(flags)
+	for _, cr := range res.Criteria {
+		d := make([]float64, len(cr.Tokens))
+		for i := range cr.Tokens {
+			d[i] = cr.Tokens[i].Divergence
+		}
+		c.Criteria = append(c.Criteria, CriterionColumns{ID: cr.ID, Divergence: d})
+	}
+	return c
+}
+
+// slim returns res without its per-token lists (Compact replies).
+func slim(res trace.Result) trace.Result {
+	res.Tokens = []trace.Token{}
+	if len(res.Criteria) > 0 {
+		cr := make([]trace.CriterionResult, len(res.Criteria))
+		for i, c := range res.Criteria {
+			c.Tokens = []trace.Token{}
+			cr[i] = c
+		}
+		res.Criteria = cr
+	}
+	return res
 }
 
 // TokenDetails is what hovering a token shows: its text and both sides'
@@ -123,7 +228,7 @@ func Playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	return playground(ctx, req, grader, scorer, nil)
 }
 
-func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, scorer lm.Scorer, cache *TraceCache) PlaygroundResponse {
+func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, scorer lm.Scorer, cache *PlaygroundCache) PlaygroundResponse {
 	resp := PlaygroundResponse{Diagnostics: diag.List{}, Results: []eval.Result{}, Scores: []RuleScores{},
 		Contexts: []ContextPair{}, Timings: map[string]float64{}, EngineVersion: EngineVersion}
 	clock := time.Now()
@@ -138,7 +243,7 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	if cfgFile == "" {
 		cfgFile = "config.yaml"
 	}
-	cfg, dl := config.Parse(cfgFile, []byte(req.Config))
+	cfg, dl := cache.config(cfgFile, req.Config)
 	add(dl)
 	rubricFile := req.RubricFile
 	if rubricFile == "" {
@@ -146,7 +251,7 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	}
 	var shared *rubric.Rubric
 	if strings.TrimSpace(req.Rubric) != "" {
-		r, dl := rubric.Load(rubricFile, []byte(req.Rubric))
+		r, dl := cache.rubric(rubricFile, req.Rubric)
 		add(dl)
 		if r != nil && !dl.HasErrors() {
 			shared, resp.Rubric = r, r
@@ -220,6 +325,8 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 		return resp
 	}
 	var traces []*trace.Trace
+	var entry *traceEntry // the cache's, when the scorer's traces come from it
+	var source string     // what the traces depend on, for TokensID
 	pl := &PlaygroundLoss{Results: []trace.Result{}, Tokens: [][]TokenDetails{}}
 	switch {
 	case strings.TrimSpace(req.Traces) != "":
@@ -231,19 +338,30 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 				traces = append(traces, tr)
 			}
 		})
+		if req.Compact {
+			sum := sha256.Sum256([]byte(req.Traces))
+			source = "traces:" + hex.EncodeToString(sum[:])
+		}
 	case scorer != nil:
 		pl.Source = "scorer"
 		lcfg := LogprobsConfig{Prompt: popts, TopK: req.TopK, Attribution: req.Attribution}
-		key := cache.key(it, resp.Contexts, lcfg)
+		if cache != nil {
+			lcfg.sides = cache.sides
+		}
+		var key string
+		if cache != nil || req.Compact {
+			key = tracesKey(it, resp.Contexts, lcfg)
+			source = "scorer:" + key
+		}
 		if e, ok := cache.get(key); ok {
-			traces, pl.Cached = e.traces, true
+			entry, traces, pl.Cached = e, e.traces, true
 			add(e.diags)
 		} else {
 			trs, dl := ev.Traces(ctx, scorer, it, lcfg)
 			add(dl)
 			traces = trs
 			if ctx.Err() == nil {
-				cache.put(key, traceEntry{traces: trs, diags: dl})
+				entry = cache.put(key, &traceEntry{traces: trs, diags: dl})
 			}
 		}
 		if req.ReturnTraces {
@@ -262,8 +380,12 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	if nalt <= 0 {
 		nalt = 5
 	}
+	if req.NoAlternatives {
+		nalt = 0
+	}
 	batch := trace.NewBatch(cfg.LossOptions().Reduction)
-	for _, tr := range traces {
+	var done []int // the traces with a result
+	for i, tr := range traces {
 		res, err := lc.comp.Compute(tr)
 		if err != nil {
 			add(errDiags(err, "").WithFile(tr.File))
@@ -271,13 +393,67 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 		}
 		add(CheckLoss(tr, &res, tr.File, tr.Line))
 		batch.Add(&res)
+		if req.Compact {
+			pl.Columns = append(pl.Columns, columnsOf(&res))
+			res = slim(res)
+		}
 		pl.Results = append(pl.Results, res)
-		pl.Tokens = append(pl.Tokens, tokenDetails(tr, nalt))
+		done = append(done, i)
 	}
 	pl.Summary = batch.Summary()
+	for _, i := range done {
+		pl.Tokens = append(pl.Tokens, cache.details(entry, i, traces[i], nalt))
+	}
+	if req.Compact && source != "" {
+		pl.TracesID = tokensID(source, -1, done)
+		if nalt == 0 {
+			pl.TokensID = textsID(pl.Tokens)
+		} else {
+			pl.TokensID = tokensID(source, nalt, done)
+		}
+		if cache != nil {
+			kept := make([]*trace.Trace, len(done))
+			for j, i := range done {
+				kept[j] = traces[i]
+			}
+			cache.remember(pl.TracesID, kept)
+		}
+		if req.KnownTokens != "" && req.KnownTokens == pl.TokensID {
+			pl.Tokens = nil
+		}
+	}
 	resp.Loss = pl
 	lap("loss")
 	return resp
+}
+
+// textsID names token details that hold texts only, by the texts.
+func textsID(tokens [][]TokenDetails) string {
+	h := sha256.New()
+	var n [8]byte
+	for _, toks := range tokens {
+		h.Write([]byte{1})
+		for _, d := range toks {
+			binary.LittleEndian.PutUint64(n[:], uint64(len(d.Text)))
+			h.Write(n[:])
+			h.Write([]byte(d.Text))
+		}
+	}
+	return "t" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// tokensID names the token details of the traces from source (their
+// cache key or the pasted text's hash) with n alternatives, for the
+// results of the traces done.
+func tokensID(source string, n int, done []int) string {
+	var b strings.Builder
+	b.WriteString(source)
+	b.WriteString("|" + strconv.Itoa(n) + "|")
+	for _, i := range done {
+		b.WriteString(strconv.Itoa(i) + ",")
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:16])
 }
 
 // ruleScores scores every response under each of PlaygroundRules from
@@ -317,54 +493,205 @@ func tokenDetails(tr *trace.Trace, n int) []TokenDetails {
 	return out
 }
 
+// topAlts returns the n most probable of alts, most probable first (ties
+// in their order). A list already in that order (the scorers') is not
+// copied: the result shares it and must not be changed.
 func topAlts(alts []lm.Alt, n int) []lm.Alt {
-	s := append([]lm.Alt(nil), alts...)
-	sort.SliceStable(s, func(i, j int) bool { return s[i].LogProb > s[j].LogProb })
+	s := alts
+	if !sortedDesc(s) {
+		s = append([]lm.Alt(nil), alts...)
+		sort.SliceStable(s, func(i, j int) bool { return s[i].LogProb > s[j].LogProb })
+	}
 	if len(s) > n {
-		s = s[:n]
+		s = s[:n:n]
+	}
+	if len(s) == 0 {
+		return nil
 	}
 	return s
 }
 
-// TraceCache keeps the traces a Scorer produced for the last few
-// playground inputs, keyed by everything the traces depend on: the item's
-// id and responses, both rendered contexts of each response, the
-// per-criterion contexts' inputs and the top-k. A hit is exactly what
-// scoring again would give, so an edit that changes only a loss setting,
-// a label or the judge recomputes the loss without the model. It is safe
-// for concurrent use; the zero value is not usable, use NewTraceCache.
-// A nil *TraceCache caches nothing.
-type TraceCache struct {
+// sortedDesc reports whether a is in the order a stable sort by
+// descending log-prob leaves unchanged (no NaN: those go to the sort).
+func sortedDesc(a []lm.Alt) bool {
+	for i := range a {
+		if a[i].LogProb != a[i].LogProb || i > 0 && a[i].LogProb > a[i-1].LogProb {
+			return false
+		}
+	}
+	return true
+}
+
+// PlaygroundCache memoizes, across the playground's calls, what an edit
+// usually leaves unchanged, so a call gives exactly what it would give
+// without the cache, only faster:
+//
+//   - the Scorer's traces for the last few inputs, keyed by everything
+//     they depend on (the item's id and responses, both rendered contexts
+//     of each response, the per-criterion contexts' inputs and the
+//     top-k): a change of a loss setting, a label or the judge recomputes
+//     the loss without the model (the reply says loss.cached);
+//   - each scored side (student, teacher, per-criterion teacher) by its
+//     token ids, so a rubric edit scores only the teachers again, not the
+//     student (sparse scorers: the demo model);
+//   - the token details (texts and alternatives) of cached traces;
+//   - the parsed rubric and config by their text.
+//
+// It is safe for concurrent use; the zero value is not usable, use
+// NewPlaygroundCache. A nil *PlaygroundCache caches nothing.
+type PlaygroundCache struct {
 	mu      sync.Mutex
-	max     int
-	order   []string // least recently used first
-	entries map[string]traceEntry
+	traces  lru[*traceEntry]
+	rubrics lru[parsed[rubric.Rubric]]
+	configs lru[parsed[config.Config]]
+	replies lru[[]*trace.Trace] // by Loss.TracesID, for Alternatives
+	sides   *sideCache
+}
+
+// TraceCache is the former name of PlaygroundCache.
+//
+// Deprecated: use PlaygroundCache.
+type TraceCache = PlaygroundCache
+
+// NewTraceCache is NewPlaygroundCache.
+//
+// Deprecated: use NewPlaygroundCache.
+func NewTraceCache(n int) *PlaygroundCache { return NewPlaygroundCache(n) }
+
+// NewPlaygroundCache returns a cache of the traces of at most n inputs
+// (n ≥ 1), and of a few parsed rubrics, configs and scored sides.
+func NewPlaygroundCache(n int) *PlaygroundCache {
+	n = max(n, 1)
+	return &PlaygroundCache{traces: newLRU[*traceEntry](n), rubrics: newLRU[parsed[rubric.Rubric]](4),
+		configs: newLRU[parsed[config.Config]](4), replies: newLRU[[]*trace.Trace](n), sides: newSideCache(2 * n)}
+}
+
+// Alternatives returns the token details, with the n most probable
+// alternatives on each side, of tokens [from, to) of result k of the
+// reply whose Loss.TracesID is id: what NoAlternatives left out. It
+// reports false when the cache no longer holds that reply's traces or
+// the range is not in the result.
+func (c *PlaygroundCache) Alternatives(id string, k, from, to, n int) ([]TokenDetails, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	trs, ok := c.replies.get(id)
+	c.mu.Unlock()
+	if !ok || k < 0 || k >= len(trs) || from < 0 || from > to || to > len(trs[k].Student) {
+		return nil, false
+	}
+	if n <= 0 {
+		n = 5
+	}
+	out := make([]TokenDetails, 0, to-from)
+	for i := from; i < to; i++ {
+		tr := trs[k]
+		d := TokenDetails{Text: tokenText(tr, i), Student: topAlts(tr.Student[i].Top, n)}
+		if i < len(tr.Teacher) {
+			d.Teacher = topAlts(tr.Teacher[i].Top, n)
+		}
+		out = append(out, d)
+	}
+	return out, true
+}
+
+// remember keeps the traces of a compact reply's results for
+// Alternatives.
+func (c *PlaygroundCache) remember(id string, trs []*trace.Trace) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.replies.put(id, trs)
 }
 
 type traceEntry struct {
 	traces []*trace.Trace
 	diags  diag.List
+	// details[n][i] are trace i's token details with n alternatives.
+	details map[int][][]TokenDetails
 }
 
-// NewTraceCache returns a cache of at most n entries (n ≥ 1).
-func NewTraceCache(n int) *TraceCache {
-	return &TraceCache{max: max(n, 1), entries: map[string]traceEntry{}}
+type parsed[T any] struct {
+	v  *T
+	dl diag.List
 }
 
-// Len returns the number of cached entries.
-func (c *TraceCache) Len() int {
+// Len returns the number of cached trace entries.
+func (c *PlaygroundCache) Len() int {
 	if c == nil {
 		return 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.entries)
+	return len(c.traces.m)
 }
 
-func (c *TraceCache) key(it *eval.Item, pairs []ContextPair, cfg LogprobsConfig) string {
+// rubric is rubric.Load, memoized by file name and text. The rubric is
+// shared between calls and only read; the diagnostics are a copy.
+func (c *PlaygroundCache) rubric(file, text string) (*rubric.Rubric, diag.List) {
 	if c == nil {
-		return ""
+		return rubric.Load(file, []byte(text))
 	}
+	key := file + "\x00" + text
+	c.mu.Lock()
+	p, ok := c.rubrics.get(key)
+	c.mu.Unlock()
+	if !ok {
+		r, dl := rubric.Load(file, []byte(text))
+		p = parsed[rubric.Rubric]{r, dl}
+		c.mu.Lock()
+		c.rubrics.put(key, p)
+		c.mu.Unlock()
+	}
+	return p.v, slices.Clone(p.dl)
+}
+
+// config is config.Parse, memoized as rubric is.
+func (c *PlaygroundCache) config(file, text string) (*config.Config, diag.List) {
+	if c == nil {
+		return config.Parse(file, []byte(text))
+	}
+	key := file + "\x00" + text
+	c.mu.Lock()
+	p, ok := c.configs.get(key)
+	c.mu.Unlock()
+	if !ok {
+		cfg, dl := config.Parse(file, []byte(text))
+		p = parsed[config.Config]{cfg, dl}
+		c.mu.Lock()
+		c.configs.put(key, p)
+		c.mu.Unlock()
+	}
+	return p.v, slices.Clone(p.dl)
+}
+
+// details returns tokenDetails(tr, n), memoized in e (trace i of a
+// cached entry) when e is not nil.
+func (c *PlaygroundCache) details(e *traceEntry, i int, tr *trace.Trace, n int) []TokenDetails {
+	if c == nil || e == nil {
+		return tokenDetails(tr, n)
+	}
+	c.mu.Lock()
+	d := e.details[n]
+	c.mu.Unlock()
+	if i < len(d) && d[i] != nil {
+		return d[i]
+	}
+	td := tokenDetails(tr, n)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.details == nil {
+		e.details = map[int][][]TokenDetails{}
+	}
+	if len(e.details[n]) != len(e.traces) {
+		e.details[n] = make([][]TokenDetails, len(e.traces))
+	}
+	e.details[n][i] = td
+	return td
+}
+
+// tracesKey is what the Scorer's traces of it depend on.
+func tracesKey(it *eval.Item, pairs []ContextPair, cfg LogprobsConfig) string {
 	type side struct {
 		Student, Teacher   string
 		Variant, Chat      string
@@ -396,34 +723,53 @@ func (c *TraceCache) key(it *eval.Item, pairs []ContextPair, cfg LogprobsConfig)
 	return hex.EncodeToString(sum[:])
 }
 
-func (c *TraceCache) get(key string) (traceEntry, bool) {
+func (c *PlaygroundCache) get(key string) (*traceEntry, bool) {
 	if c == nil || key == "" {
-		return traceEntry{}, false
+		return nil, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[key]
+	return c.traces.get(key)
+}
+
+// put stores e under key and returns it (nil when c is nil).
+func (c *PlaygroundCache) put(key string, e *traceEntry) *traceEntry {
+	if c == nil || key == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.traces.put(key, e)
+	return e
+}
+
+// lru is a small least-recently-used map; its user locks it.
+type lru[V any] struct {
+	max   int
+	order []string // least recently used first
+	m     map[string]V
+}
+
+func newLRU[V any](n int) lru[V] { return lru[V]{max: max(n, 1), m: map[string]V{}} }
+
+func (l *lru[V]) get(key string) (V, bool) {
+	v, ok := l.m[key]
 	if ok {
-		c.touch(key)
+		l.touch(key)
 	}
-	return e, ok
+	return v, ok
 }
 
-func (c *TraceCache) put(key string, e traceEntry) {
-	if c == nil || key == "" {
-		return
+func (l *lru[V]) put(key string, v V) {
+	if _, ok := l.m[key]; !ok && len(l.m) >= l.max {
+		delete(l.m, l.order[0])
+		l.order = l.order[1:]
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.max {
-		delete(c.entries, c.order[0])
-		c.order = c.order[1:]
-	}
-	c.entries[key] = e
-	c.touch(key)
+	l.m[key] = v
+	l.touch(key)
 }
 
-func (c *TraceCache) touch(key string) {
-	c.order = slices.DeleteFunc(c.order, func(k string) bool { return k == key })
-	c.order = append(c.order, key)
+func (l *lru[V]) touch(key string) {
+	l.order = slices.DeleteFunc(l.order, func(k string) bool { return k == key })
+	l.order = append(l.order, key)
 }

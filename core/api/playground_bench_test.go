@@ -73,4 +73,55 @@ func BenchmarkPlayground(b *testing.B) {
 			api.Playground(ctx, api.PlaygroundRequest{Config: cfg, Rubric: rub, Item: item}, nil, scorer)
 		}
 	})
+
+	// The page's edits through Call (the JSON reply included), with the
+	// bridge's cache: a loss-setting edit answered from the cached traces
+	// (the full reply, then the compact one whose token details the page
+	// has), and a rubric edit that re-scores the teacher only.
+	cache := api.NewPlaygroundCache(8)
+	host := api.Host{Scorer: scorer, Cache: cache}
+	body := func(req api.PlaygroundRequest) []byte {
+		out, err := json.Marshal(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return out
+	}
+	clip := func(i int) string {
+		return cfg + fmt.Sprintf("loss: {divergence: forward, temperature: 1.2, support: teacher-topk, top_k: 20, clip_entry: 0.0%d}\n", 5+i%4)
+	}
+	if r := api.Call(ctx, host, api.MethodPlayground, body(api.PlaygroundRequest{Config: clip(1), Rubric: rub, Item: item})); !strings.Contains(string(r.Body), `"loss":{"source":"scorer","results":[{`) {
+		b.Fatalf("no loss: %.2000s", r.Body)
+	}
+	b.Run("cached-loss-edit/full", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			api.Call(ctx, host, api.MethodPlayground, body(api.PlaygroundRequest{Config: clip(i), Rubric: rub, Item: item}))
+		}
+	})
+	// The page's request: compact, texts only, the texts it has.
+	first := api.Call(ctx, host, api.MethodPlayground, body(api.PlaygroundRequest{Config: cfg, Rubric: rub, Item: item, Compact: true, NoAlternatives: true}))
+	var r struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	if err := json.Unmarshal(first.Body, &r); err != nil || r.Loss.TokensID == "" {
+		b.Fatalf("no tokens id: %v", err)
+	}
+	b.ReportMetric(float64(len(first.Body)), "compact-bytes")
+	b.Run("cached-loss-edit/page", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			api.Call(ctx, host, api.MethodPlayground, body(api.PlaygroundRequest{Config: clip(i), Rubric: rub, Item: item, Compact: true, NoAlternatives: true, KnownTokens: r.Loss.TokensID}))
+		}
+	})
+	b.Run("rubric-edit-rescore/page", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			edited := strings.Replace(rub, "point 1 about", fmt.Sprintf("point 1 (edit %d) about", i), 1)
+			api.Call(ctx, host, api.MethodPlayground, body(api.PlaygroundRequest{Config: cfg, Rubric: edited, Item: item, Compact: true, NoAlternatives: true, KnownTokens: r.Loss.TokensID}))
+		}
+	})
 }

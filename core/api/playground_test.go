@@ -3,8 +3,11 @@ package api_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"os"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -139,7 +142,7 @@ func TestCall(t *testing.T) {
 		status       int
 		want         string
 	}{
-		{"version", ``, 200, `"methods":["version","validate","evaluate","loss","contexts","playground"]`},
+		{"version", ``, 200, `"methods":["version","validate","evaluate","loss","contexts","playground","export"]`},
 		{"validate", ``, 400, `the request body is empty`},
 		{"validate", `{"content": 3}`, 400, `"message":"expected a string, got JSON number","line":1,"column":14,"path":"$.content"`},
 		{"validate", `{"contnet": "x"}`, 400, `unknown field \"contnet\"`},
@@ -169,8 +172,8 @@ func TestCall(t *testing.T) {
 func TestPlaygroundTraceCache(t *testing.T) {
 	ctx := context.Background()
 	scorer := demoScorer(t)
-	cache := api.NewTraceCache(4)
-	host := api.Host{Scorer: scorer, Traces: cache}
+	cache := api.NewPlaygroundCache(4)
+	host := api.Host{Scorer: scorer, Cache: cache}
 	item := firstLine(t, "../../examples/math.jsonl")
 	// The reply's fields the test reads (Metrics is write-only JSON).
 	type reply struct {
@@ -234,5 +237,243 @@ func TestPlaygroundTraceCache(t *testing.T) {
 	}
 	if d := cmp.Diff(third.Results, skipped.Results); d != "" {
 		t.Errorf("skip_loss changed the results\n%s", d)
+	}
+}
+
+// countingScorer counts the demo model's scoring passes.
+type countingScorer struct {
+	lm.SparseScorer
+	passes atomic.Int64
+}
+
+func (c *countingScorer) Score(ctx context.Context, context, cont []int, k int) ([]lm.Position, error) {
+	c.passes.Add(1)
+	return c.SparseScorer.Score(ctx, context, cont, k)
+}
+
+func (c *countingScorer) LogProbsAt(ctx context.Context, context, cont []int, ids [][]int) ([][]float64, error) {
+	c.passes.Add(1)
+	return c.SparseScorer.LogProbsAt(ctx, context, cont, ids)
+}
+
+var (
+	timingsRE = regexp.MustCompile(`"timings":\{[^}]*\}`)
+	cachedRE  = regexp.MustCompile(`,"cached":true`)
+)
+
+// A cached call gives byte for byte the reply of a call without a cache
+// (but for loss.cached and the timings), through a sequence of edits as
+// the page makes them: loss settings, rubric edits (the student side is
+// not scored again), attribution, the compact form with and without the
+// known token details; and a rubric edit scores only the teacher.
+func TestPlaygroundCacheIsExact(t *testing.T) {
+	ctx := context.Background()
+	demoS := demoScorer(t).(lm.SparseScorer)
+	counted := &countingScorer{SparseScorer: demoS}
+	cache := api.NewPlaygroundCache(4)
+	host := api.Host{Scorer: counted, Cache: cache}
+	fresh := api.Host{Scorer: demoS}
+	item := firstLine(t, "../../examples/math.jsonl")
+	var it map[string]any
+	if err := json.Unmarshal([]byte(item), &it); err != nil {
+		t.Fatal(err)
+	}
+	rub, err := json.Marshal(it["rubric"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(it, "rubric")
+	bare, _ := json.Marshal(it)
+	const cfgA = "schema_version: 1\npreset: rcsd\nprompt:\n  chat: plain\n"
+	const cfgB = "schema_version: 1\npreset: rcsd\nprompt:\n  chat: plain\nloss:\n  divergence: jsd\n  beta: 0.3\n  support: teacher-topk\n  top_k: 10\n  clip_entry: 0.1\n"
+	norm := func(b []byte) string {
+		return cachedRE.ReplaceAllString(timingsRE.ReplaceAllString(string(b), `"timings":{}`), "")
+	}
+	call := func(name string, req api.PlaygroundRequest) []byte {
+		t.Helper()
+		body, _ := json.Marshal(req)
+		got := api.Call(ctx, host, api.MethodPlayground, body)
+		want := api.Call(ctx, fresh, api.MethodPlayground, body)
+		if got.Status != 200 || want.Status != 200 {
+			t.Fatalf("%s: status %d, %d: %.300s", name, got.Status, want.Status, got.Body)
+		}
+		if d := cmp.Diff(norm(want.Body), norm(got.Body)); d != "" {
+			t.Errorf("%s: the cached reply differs from a fresh one (-fresh +cached)\n%s", name, d)
+		}
+		return got.Body
+	}
+	edit := func(r string, i int) string {
+		out := strings.Replace(r, `"weight":7`, fmt.Sprintf(`"weight":%d`, 7+i), 1)
+		if out == r {
+			t.Fatalf("the edit did not apply to %s", r)
+		}
+		return out
+	}
+	req := api.PlaygroundRequest{Config: cfgA, ConfigFile: "rcsd-config.yaml", Rubric: string(rub), RubricFile: "rubric.json", Item: string(bare)}
+	call("first", req)
+	nresp := len(it["responses"].([]any))
+	passes := counted.passes.Load()
+	if passes != int64(4*nresp) {
+		t.Errorf("first call: %d scoring passes for %d responses, want 4 each (student and teacher, top-k and log-probs)", passes, nresp)
+	}
+	req.Config = cfgB
+	call("loss-setting edit", req)
+	if n := counted.passes.Load() - passes; n != 0 {
+		t.Errorf("a loss-setting edit scored %d passes", n)
+	}
+	for i := 1; i <= 2; i++ {
+		passes = counted.passes.Load()
+		req.Rubric = edit(string(rub), i)
+		call(fmt.Sprintf("rubric edit %d", i), req)
+		if n := counted.passes.Load() - passes; n < int64(2*nresp) || n > int64(3*nresp) {
+			t.Errorf("rubric edit %d: %d scoring passes, want the teacher's 2 per response (3 if the student needs new ids)", i, n)
+		}
+	}
+	req.Rubric = string(rub)
+	call("rubric back", req)
+	req.Attribution = true
+	passes = counted.passes.Load()
+	call("attribution", req)
+	all := counted.passes.Load() - passes
+	passes = counted.passes.Load()
+	req.Rubric = edit(string(rub), 3)
+	call("attribution, rubric edit", req)
+	if n := counted.passes.Load() - passes; n > all*2/3 {
+		t.Errorf("a rubric edit with attribution scored %d passes of %d: the unchanged sides were scored again", n, all)
+	}
+	req.Attribution = false
+
+	// The compact form: the same numbers in columns, the token details
+	// left out when the caller has them.
+	full := call("full form", req)
+	req.Compact = true
+	compact := call("compact form", req)
+	var f, c struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	if err := json.Unmarshal(full, &f); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(compact, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Loss.TokensID == "" || len(c.Loss.Columns) != len(f.Loss.Results) || len(c.Loss.Tokens) != len(f.Loss.Tokens) {
+		t.Fatalf("compact: id %q, %d columns, %d token lists for %d results", c.Loss.TokensID, len(c.Loss.Columns), len(c.Loss.Tokens), len(f.Loss.Results))
+	}
+	if d := cmp.Diff(f.Loss.Tokens, c.Loss.Tokens); d != "" {
+		t.Errorf("compact token details differ\n%s", d)
+	}
+	for k, res := range f.Loss.Results {
+		col := c.Loss.Columns[k]
+		if col.ID != res.ID || len(col.Flags) != len(res.Tokens) || len(c.Loss.Results[k].Tokens) != 0 {
+			t.Fatalf("result %d: columns %s with %d flags, %d tokens in the slim result", k, col.ID, len(col.Flags), len(c.Loss.Results[k].Tokens))
+		}
+		for i, tok := range res.Tokens {
+			flags := int(col.Flags[i] - '0')
+			if col.Divergence[i] != tok.Divergence || col.Advantage[i] != tok.Advantage || col.LogProbStudent[i] != tok.LogProbStudent ||
+				col.LogProbTeacher[i] != tok.LogProbTeacher || (flags&api.FlagValid != 0) != tok.Valid ||
+				(flags&api.FlagClipped != 0) != tok.Clipped || (flags&api.FlagHasAdvantage != 0) != tok.HasAdvantage {
+				t.Fatalf("result %d token %d: columns differ from %+v", k, i, tok)
+			}
+		}
+		slim := res
+		slim.Tokens = c.Loss.Results[k].Tokens
+		if d := cmp.Diff(slim, c.Loss.Results[k]); d != "" {
+			t.Errorf("result %d: the slim result differs but for its tokens\n%s", k, d)
+		}
+	}
+	// Without alternatives: the texts, and the alternatives on demand.
+	req.NoAlternatives = true
+	var na struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	if err := json.Unmarshal(call("compact, no alternatives", req), &na); err != nil {
+		t.Fatal(err)
+	}
+	if na.Loss.TokensID == c.Loss.TokensID || len(na.Loss.Tokens) != len(f.Loss.Tokens) {
+		t.Fatalf("no alternatives: id %q, %d token lists", na.Loss.TokensID, len(na.Loss.Tokens))
+	}
+	for k, toks := range f.Loss.Tokens {
+		for i, d := range toks {
+			if g := na.Loss.Tokens[k][i]; g.Text != d.Text || g.Student != nil || g.Teacher != nil {
+				t.Fatalf("no alternatives: result %d token %d: %+v", k, i, g)
+			}
+		}
+		got, ok := cache.Alternatives(na.Loss.TracesID, k, 0, len(toks), 5)
+		if !ok {
+			t.Fatalf("Alternatives(%d) not found", k)
+		}
+		// As JSON, as the host sends them (a byte-fallback token's text is
+		// not UTF-8 until encoded).
+		b, _ := json.Marshal(got)
+		got = nil
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(toks, got); d != "" {
+			t.Errorf("Alternatives(%d) differ from the reply's details\n%s", k, d)
+		}
+	}
+	if _, ok := cache.Alternatives("nope", 0, 0, 1, 5); ok {
+		t.Error("Alternatives of an unknown id")
+	}
+	if _, ok := cache.Alternatives(na.Loss.TracesID, 0, 0, 1<<20, 5); ok {
+		t.Error("Alternatives beyond the result")
+	}
+	req.NoAlternatives = false
+	req.KnownTokens = c.Loss.TokensID
+	req.Config = cfgA
+	known := call("compact, tokens known", req)
+	var kn struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	if err := json.Unmarshal(known, &kn); err != nil {
+		t.Fatal(err)
+	}
+	if kn.Loss.Tokens != nil || kn.Loss.TokensID != c.Loss.TokensID || len(kn.Loss.Columns) != len(c.Loss.Columns) {
+		t.Errorf("known tokens: %d token lists, id %q (was %q)", len(kn.Loss.Tokens), kn.Loss.TokensID, c.Loss.TokensID)
+	}
+	req.Rubric = edit(string(rub), 4)
+	changed := call("compact, rubric edit", req)
+	var ch struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	if err := json.Unmarshal(changed, &ch); err != nil {
+		t.Fatal(err)
+	}
+	if ch.Loss.Tokens == nil || ch.Loss.TokensID == c.Loss.TokensID {
+		t.Errorf("a rubric edit kept the token details' id %q", ch.Loss.TokensID)
+	}
+	// Without alternatives, a rubric edit keeps the texts' id (the
+	// response's tokens did not change) but not the traces'.
+	req.NoAlternatives, req.KnownTokens = true, na.Loss.TokensID
+	var ne struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	req.Rubric = edit(string(rub), 5)
+	if err := json.Unmarshal(call("compact, no alternatives, rubric edit", req), &ne); err != nil {
+		t.Fatal(err)
+	}
+	if ne.Loss.TokensID != na.Loss.TokensID || ne.Loss.Tokens != nil || ne.Loss.TracesID == na.Loss.TracesID || ne.Loss.TracesID == "" {
+		t.Errorf("no alternatives, rubric edit: tokens id %q (was %q), %d token lists, traces id %q (was %q)",
+			ne.Loss.TokensID, na.Loss.TokensID, len(ne.Loss.Tokens), ne.Loss.TracesID, na.Loss.TracesID)
+	}
+	// Pasted traces: the id follows the text.
+	req = api.PlaygroundRequest{Config: cfgA, Item: item, ReturnTraces: true}
+	var withTraces struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	if err := json.Unmarshal(call("return traces", req), &withTraces); err != nil {
+		t.Fatal(err)
+	}
+	req = api.PlaygroundRequest{Config: cfgA, Item: item, Traces: withTraces.Loss.Traces, Compact: true}
+	var p1, p2 struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	_ = json.Unmarshal(call("pasted, compact", req), &p1)
+	req.Config, req.KnownTokens = cfgB, p1.Loss.TokensID
+	_ = json.Unmarshal(call("pasted, compact, known", req), &p2)
+	if p1.Loss.TokensID == "" || p2.Loss.TokensID != p1.Loss.TokensID || p2.Loss.Tokens != nil || p1.Loss.Tokens == nil {
+		t.Errorf("pasted traces: ids %q, %q; %d, %d token lists", p1.Loss.TokensID, p2.Loss.TokensID, len(p1.Loss.Tokens), len(p2.Loss.Tokens))
 	}
 }

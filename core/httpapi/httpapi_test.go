@@ -74,7 +74,7 @@ func TestAPI(t *testing.T) {
 		want                      string
 	}{
 		{"version", "GET", "/api/v1/version", "", nil, 200, "",
-			`{"engine_version":"rcsd 0.1.0","methods":["version","validate","evaluate","loss","contexts","playground"]}` + "\n"},
+			`{"engine_version":"rcsd 0.1.0","methods":["version","validate","evaluate","loss","contexts","playground","export"]}` + "\n"},
 		{"version by POST", "POST", "/api/v1/version", js, strings.NewReader(`{}`), 405, "GET, OPTIONS",
 			errBody(`{"severity":"error","code":"method-not-allowed","message":"POST is not allowed on /api/v1/version; use GET"}`)},
 		{"validate by GET", "GET", "/api/v1/validate", "", nil, 405, "POST, OPTIONS",
@@ -96,7 +96,7 @@ func TestAPI(t *testing.T) {
 		{"empty body", "POST", "/api/v1/validate", js, nil, 400, "",
 			errBody(`{"severity":"error","code":"bad-request","message":"the request body is empty: send a JSON object","path":"$"}`)},
 		{"malformed JSON", "POST", "/api/v1/validate", js, strings.NewReader("{\n  \"content\": \"x\",\n}"), 400, "",
-			errBody(`{"severity":"error","code":"bad-request","message":"invalid JSON: invalid character '}' looking for beginning of object key string","line":3,"column":2,"path":"$"}`)},
+			errBody(`{"severity":"error","code":"bad-request","message":"invalid JSON: invalid character '}' looking for beginning of object key string","line":3,"column":1,"path":"$"}`)},
 		{"truncated JSON", "POST", "/api/v1/loss", "text/plain; charset=utf-8", strings.NewReader(`{"traces": "`), 400, "",
 			errBody(`{"severity":"error","code":"bad-request","message":"invalid JSON: unexpected end of input","line":1,"column":13,"path":"$"}`)},
 		{"wrong type", "POST", "/api/v1/validate", js, strings.NewReader(`{"content": 3}`), 400, "",

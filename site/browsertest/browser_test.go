@@ -342,8 +342,14 @@ func TestPlayground(t *testing.T) {
 	s.edit(setValue("divergence", "jsd", "change") + setValue("beta", "0.3", "input") + setValue("scoring", "rar", "change") + setValue("grpo", "verl", "change"))
 	checkAgainstCLI(t, s, "math with jsd β 0.3, rar, verl")
 
+	// The training-framework export from the page gives the files the CLI
+	// writes from the page's exported config and item.
+	checkExport(t, s, "trl-sdft")
+
 	// Advantage view and the hover details of a token.
+	// The alternatives come from the Worker on demand.
 	eval[chromedp.Void](s, setValue("view", "advantage", "change")+`document.querySelectorAll('#heatmap .tok')[3].dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));`)
+	s.waitFor(`document.querySelectorAll('#token-details .alts-row[data-ready="true"] table[data-side="teacher"] tr').length > 2`)
 	if d := eval[string](s, `document.getElementById("token-details").textContent`); !strings.Contains(d, "Token 4 of") || !strings.Contains(d, "Teacher's top alternatives") {
 		t.Errorf("token details: %q", d)
 	}
@@ -473,6 +479,10 @@ func latency(t *testing.T, s *session, perf map[string]any) {
 	t.Logf("%d-token response, 20 criteria: loss-setting edit (cached log-probs) %.1f ms; rubric edit: verdicts and scores %.1f ms, with the demo model re-scoring %.1f ms (medians of 5)", ntok, lossOnly, table, full)
 	perf["response_tokens"], perf["criteria"] = ntok, 20
 	perf["loss_setting_edit_ms"], perf["rubric_edit_table_ms"], perf["rubric_edit_rescore_ms"] = lossOnly, table, full
+	// Where the time of the measured full passes goes (ms): the Worker's
+	// call (the core and its JSON reply), the page's JSON.parse, drawing,
+	// layout; the core's stages (timings) and the reply's size.
+	perf["steps"] = eval[[]map[string]any](s, `window.rcsdPlayground.perf.steps.slice(-10)`)
 	if cached := eval[bool](s, `window.rcsdPlayground.last().loss.cached === true`); cached {
 		t.Error("a rubric edit was answered from the trace cache")
 	}
@@ -496,4 +506,75 @@ func sizes(t *testing.T, perf map[string]any) {
 		}
 	}
 	t.Logf("rcsd.wasm: %d bytes, %d gzip -9, %v brotli -q 11", len(b), gz.Len(), perf["wasm_brotli_bytes"])
+}
+
+// checkExport presses the page's export button for target and compares
+// every file it offers (and the bytes behind its download link) with
+// `rcsd export --target target` run on the page's config, rubric and item.
+func checkExport(t *testing.T, s *session, target string) {
+	t.Helper()
+	eval[chromedp.Void](s, fmt.Sprintf(`document.getElementById("export-%s").click()`, target))
+	s.waitFor(fmt.Sprintf(`document.getElementById("export-panel").dataset.target === %q`, target))
+	type file struct{ Name, Content string }
+	got := eval[struct {
+		Status      int
+		Files       []file
+		Diagnostics []map[string]any
+	}](s, `window.rcsdPlayground.lastExport()`)
+	if got.Status != 200 || len(got.Files) == 0 {
+		t.Fatalf("export %s: status %d, %d files, %v", target, got.Status, len(got.Files), got.Diagnostics)
+	}
+	// The download links carry exactly the files.
+	links := eval[map[string]string](s, `window.rcsdPlayground.exportLinks()`)
+	req := eval[struct {
+		Config     string `json:"config"`
+		ConfigFile string `json:"config_file"`
+		Items      string `json:"items"`
+		ItemsFile  string `json:"items_file"`
+		Rubric     string `json:"rubric"`
+		RubricFile string `json:"rubric_file"`
+	}](s, fmt.Sprintf(`window.rcsdPlayground.exportRequest(%q)`, target))
+	dir := t.TempDir()
+	for name, text := range map[string]string{req.ConfigFile: req.Config, req.RubricFile: req.Rubric, req.ItemsFile: req.Items} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rcsd, _ := filepath.Abs(filepath.Join(root, "bin/rcsd"))
+	cmd := exec.Command(rcsd, "export", "--target", target, "--config", req.ConfigFile, "--data", req.ItemsFile, "--out", "out")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("rcsd export: %v\n%s", err, out)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	var pageNames []string
+	for _, f := range got.Files {
+		pageNames = append(pageNames, f.Name)
+		want, err := os.ReadFile(filepath.Join(dir, "out", f.Name))
+		if err != nil {
+			t.Errorf("export %s: the page offers %s, the CLI wrote %q", target, f.Name, names)
+			continue
+		}
+		if f.Content != string(want) {
+			t.Errorf("export %s: %s differs from rcsd export's\npage: %.600s\ncli:  %.600s", target, f.Name, f.Content, want)
+		}
+		if links[f.Name] != f.Content {
+			t.Errorf("export %s: the download link of %s gives other bytes", target, f.Name)
+		}
+	}
+	sort.Strings(pageNames)
+	if strings.Join(pageNames, " ") != strings.Join(names, " ") {
+		t.Errorf("export %s: page files %q, CLI files %q", target, pageNames, names)
+	}
+	if n := eval[int](s, `document.querySelectorAll('#export-panel .export-warnings li').length`); n == 0 {
+		t.Logf("export %s: no warnings shown", target)
+	}
+	s.screenshot("playground-export-" + target + ".png")
 }

@@ -25,11 +25,11 @@ import (
 // against its own constant (site/worker.js, BRIDGE_PROTOCOL) before any
 // call, so a stale .wasm beside newer page scripts is reported instead of
 // misread. Bump both together.
-const Protocol = 1
+const Protocol = 2
 
 // Bridge holds the host the playground lends the core: the demo model
 // (once its bytes arrive), the llm grader (once the user types a URL and
-// key) and the trace cache. Safe for concurrent use.
+// key) and the playground cache. Safe for concurrent use.
 type Bridge struct {
 	mu   sync.Mutex
 	host api.Host
@@ -37,7 +37,7 @@ type Bridge struct {
 
 // New returns a bridge with no model and no grader.
 func New() *Bridge {
-	return &Bridge{host: api.Host{Traces: api.NewTraceCache(8)}}
+	return &Bridge{host: api.Host{Cache: api.NewPlaygroundCache(8)}}
 }
 
 // VersionInfo is the handshake's answer.
@@ -78,6 +78,39 @@ func (b *Bridge) Call(ctx context.Context, method string, body []byte) (out stri
 
 func envelope(status int, body []byte) string {
 	return `{"status":` + strconv.Itoa(status) + `,"body":` + string(body) + `}`
+}
+
+// DetailsRequest asks for the alternatives a compact playground reply
+// left out (no_alternatives): tokens [from, to) of result Result of the
+// reply whose loss.traces_id is TracesID.
+type DetailsRequest struct {
+	TracesID     string `json:"traces_id"`
+	Result       int    `json:"result"`
+	From         int    `json:"from"`
+	To           int    `json:"to"`
+	Alternatives int    `json:"alternatives,omitempty"`
+}
+
+// Details answers a DetailsRequest from the playground cache:
+// {"tokens": [...]} (api.TokenDetails), or {"tokens": null} when the
+// cache no longer holds that reply (the page then asks the playground
+// again) or the request is malformed.
+func (b *Bridge) Details(body []byte) string {
+	var r DetailsRequest
+	if err := json.Unmarshal(body, &r); err != nil {
+		return `{"tokens":null}`
+	}
+	d, ok := b.snapshot().Cache.Alternatives(r.TracesID, r.Result, r.From, r.To, r.Alternatives)
+	if !ok {
+		return `{"tokens":null}`
+	}
+	out, err := json.Marshal(struct {
+		Tokens []api.TokenDetails `json:"tokens"`
+	}{d})
+	if err != nil {
+		return `{"tokens":null}`
+	}
+	return string(out)
 }
 
 // SetModel decodes the demo model's bytes (model.bin.gz, fetched by the

@@ -93,6 +93,39 @@ func TestModelGivesLoss(t *testing.T) {
 	if body.Loss == nil || body.Loss.Source != "scorer" || len(body.Loss.Results) != 2 {
 		t.Errorf("loss %+v", body.Loss)
 	}
+	// The compact form without alternatives, and the alternatives of a
+	// token on demand: those of the full reply.
+	full := decodeEnvelope(t, b.Call(context.Background(), api.MethodPlayground, req))
+	var fb struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	if err := json.Unmarshal(full.Body, &fb); err != nil {
+		t.Fatal(err)
+	}
+	var pr api.PlaygroundRequest
+	_ = json.Unmarshal(req, &pr)
+	pr.Compact, pr.NoAlternatives = true, true
+	creq, _ := json.Marshal(pr)
+	var cb struct {
+		Loss api.PlaygroundLoss `json:"loss"`
+	}
+	if err := json.Unmarshal(decodeEnvelope(t, b.Call(context.Background(), api.MethodPlayground, creq)).Body, &cb); err != nil || cb.Loss.TracesID == "" {
+		t.Fatalf("compact: %v %+v", err, cb.Loss)
+	}
+	dreq, _ := json.Marshal(DetailsRequest{TracesID: cb.Loss.TracesID, Result: 1, From: 0, To: 2})
+	var got struct {
+		Tokens []api.TokenDetails `json:"tokens"`
+	}
+	if err := json.Unmarshal([]byte(b.Details(dreq)), &got); err != nil || len(got.Tokens) != 2 {
+		t.Fatalf("details: %v %+v", err, got)
+	}
+	if got.Tokens[1].Text != fb.Loss.Tokens[1][1].Text || len(got.Tokens[1].Teacher) != len(fb.Loss.Tokens[1][1].Teacher) ||
+		got.Tokens[1].Teacher[0] != fb.Loss.Tokens[1][1].Teacher[0] {
+		t.Errorf("details %+v, reply %+v", got.Tokens[1], fb.Loss.Tokens[1][1])
+	}
+	if d := b.Details([]byte(`{"traces_id": "gone", "to": 1}`)); d != `{"tokens":null}` {
+		t.Errorf("details of an unknown reply: %s", d)
+	}
 }
 
 func TestChatter(t *testing.T) {
