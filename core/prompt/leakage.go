@@ -46,11 +46,38 @@ var leakage = sync.OnceValue(func() *regexp.Regexp {
 // not overlapping, each with its text. It is a heuristic for a warning,
 // not a verdict: it finds references, not copied content.
 func Leakage(response string) []Span {
+	if !mayLeak(response) {
+		return nil
+	}
 	var out []Span
 	for _, m := range leakage().FindAllStringIndex(response, -1) {
 		out = append(out, Span{Start: m[0], End: m[1], Text: response[m[0]:m[1]]})
 	}
 	return out
+}
+
+// leakAnchors are words of which every match of leakage holds one (each
+// alternative of the pattern names one), so text holding none cannot
+// match and skips the regexp, the slow part of checking a long response.
+var leakAnchors = []string{"rubric", "criteri", "guideline", "grading", "scoring", "evaluation", "marking",
+	"assessment", "reference", "model", "gold", "key", "privileged"}
+
+// mayLeak reports whether response might match leakage. Text with
+// non-ASCII letters always may: (?i) folds Unicode case (the Kelvin sign
+// K matches k), which a lower-casing check would miss.
+func mayLeak(response string) bool {
+	for i := 0; i < len(response); i++ {
+		if response[i] >= 0x80 {
+			return true
+		}
+	}
+	lower := strings.ToLower(response)
+	for _, a := range leakAnchors {
+		if strings.Contains(lower, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckLeakage reports each phrase Leakage finds in response as a

@@ -1,6 +1,8 @@
 package prompt
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,5 +60,43 @@ func TestCheckLeakage(t *testing.T) {
 	}
 	if dl := CheckLeakage("No leak here."); dl != nil {
 		t.Errorf("clean response: %v", dl)
+	}
+}
+
+// The anchor pre-filter must never hide a match: on texts assembled from
+// the pattern's own words and everyday ones, Leakage equals the bare
+// regexp's matches.
+func TestLeakagePrefilterExact(t *testing.T) {
+	words := []string{"according", "to", "the", "rubric", "Rubric", "grading", "criteria", "criterion", "reference", "answer",
+		"solution", "key", "answer\nkey", "as", "states", "per", "these", "guidelines", "model", "gold", "privileged", "context",
+		"marking", "scheme", "notes", "The", "photosynthesis", "light", "is", "a", ",", ".", "KEY", "\u212aey", "given", "provided"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	matched, skipped := 0, 0
+	for i := range 20000 {
+		var b strings.Builder
+		for j := range 3 + rng.IntN(8) {
+			if j > 0 {
+				b.WriteString([]string{" ", "  ", "\n", " "}[rng.IntN(4)])
+			}
+			b.WriteString(words[rng.IntN(len(words))])
+		}
+		s := b.String()
+		want := leakage().FindAllStringIndex(s, -1)
+		got := Leakage(s)
+		matched += len(want)
+		if !mayLeak(s) {
+			skipped++
+		}
+		if len(got) != len(want) {
+			t.Fatalf("case %d %q: %d spans, the regexp finds %d", i, s, len(got), len(want))
+		}
+		for k := range got {
+			if got[k].Start != want[k][0] || got[k].End != want[k][1] {
+				t.Fatalf("case %d %q: span %d differs", i, s, k)
+			}
+		}
+	}
+	if matched < 100 || skipped < 100 {
+		t.Fatalf("the cases do not exercise both paths: %d matches, %d texts skipped", matched, skipped)
 	}
 }
