@@ -386,12 +386,16 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	batch := trace.NewBatch(cfg.LossOptions().Reduction)
 	var done []int // the traces with a result
 	for i, tr := range traces {
+		file, line := tr.File, tr.Line
+		if file == "" { // the scorer's: name the response, as the page does
+			file, line = "response "+strconv.Itoa(i+1), 0
+		}
 		res, err := lc.comp.Compute(tr)
 		if err != nil {
-			add(errDiags(err, "").WithFile(tr.File))
+			add(errDiags(err, "").WithFile(file))
 			continue
 		}
-		add(CheckLoss(tr, &res, tr.File, tr.Line))
+		add(CheckLoss(tr, &res, file, line))
 		batch.Add(&res)
 		if req.Compact {
 			pl.Columns = append(pl.Columns, columnsOf(&res))
@@ -484,10 +488,11 @@ func ruleScores(it *eval.Item, results []eval.Result) []RuleScores {
 // alternatives on each side.
 func tokenDetails(tr *trace.Trace, n int) []TokenDetails {
 	out := make([]TokenDetails, len(tr.Student))
+	texts := displayTexts(tr)
 	for i := range tr.Student {
-		out[i] = TokenDetails{Text: tokenText(tr, i), Student: topAlts(tr.Student[i].Top, n)}
+		out[i] = TokenDetails{Text: texts[i], Student: displayAlts(topAlts(tr.Student[i].Top, n))}
 		if i < len(tr.Teacher) {
-			out[i].Teacher = topAlts(tr.Teacher[i].Top, n)
+			out[i].Teacher = displayAlts(topAlts(tr.Teacher[i].Top, n))
 		}
 	}
 	return out
@@ -585,11 +590,12 @@ func (c *PlaygroundCache) Alternatives(id string, k, from, to, n int) ([]TokenDe
 		n = 5
 	}
 	out := make([]TokenDetails, 0, to-from)
+	texts := displayTexts(trs[k])
 	for i := from; i < to; i++ {
 		tr := trs[k]
-		d := TokenDetails{Text: tokenText(tr, i), Student: topAlts(tr.Student[i].Top, n)}
+		d := TokenDetails{Text: texts[i], Student: displayAlts(topAlts(tr.Student[i].Top, n))}
 		if i < len(tr.Teacher) {
-			d.Teacher = topAlts(tr.Teacher[i].Top, n)
+			d.Teacher = displayAlts(topAlts(tr.Teacher[i].Top, n))
 		}
 		out = append(out, d)
 	}
