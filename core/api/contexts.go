@@ -2,13 +2,13 @@ package api
 
 import (
 	"context"
-	"strings"
 
 	"github.com/rcsd-dev/rcsd/core/diag"
 	"github.com/rcsd-dev/rcsd/core/eval"
 	"github.com/rcsd-dev/rcsd/core/judge"
 	"github.com/rcsd-dev/rcsd/core/prompt"
 	"github.com/rcsd-dev/rcsd/core/rubric"
+	"github.com/rcsd-dev/rcsd/core/source"
 )
 
 // ContextsRequest asks for the student's and the teacher's contexts of
@@ -118,24 +118,5 @@ func recordDiags(dl diag.List, it *eval.Item) diag.List {
 }
 
 // eachLine calls f with every non-blank line of a JSONL text and its
-// 1-based number (a UTF-8 byte order mark on line 1 is skipped).
-func eachLine(content string, f func(line string, lineNo int)) {
-	lineNo := 0
-	for len(content) > 0 {
-		lineNo++
-		line := content
-		if i := strings.IndexByte(content, '\n'); i >= 0 {
-			line, content = content[:i], content[i+1:]
-		} else {
-			content = ""
-		}
-		line = strings.TrimRight(line, "\r")
-		if lineNo == 1 {
-			line = strings.TrimPrefix(line, "\ufeff")
-		}
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		f(line, lineNo)
-	}
-}
+// 1-based number (source.EachLine).
+func eachLine(content string, f func(line string, lineNo int)) { source.EachLine(content, f) }

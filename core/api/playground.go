@@ -638,18 +638,7 @@ func (c *PlaygroundCache) rubric(file, text string) (*rubric.Rubric, diag.List) 
 	if c == nil {
 		return rubric.Load(file, []byte(text))
 	}
-	key := file + "\x00" + text
-	c.mu.Lock()
-	p, ok := c.rubrics.get(key)
-	c.mu.Unlock()
-	if !ok {
-		r, dl := rubric.Load(file, []byte(text))
-		p = parsed[rubric.Rubric]{r, dl}
-		c.mu.Lock()
-		c.rubrics.put(key, p)
-		c.mu.Unlock()
-	}
-	return p.v, slices.Clone(p.dl)
+	return memoParse(&c.mu, &c.rubrics, file, text, rubric.Load)
 }
 
 // config is config.Parse, memoized as rubric is.
@@ -657,16 +646,22 @@ func (c *PlaygroundCache) config(file, text string) (*config.Config, diag.List) 
 	if c == nil {
 		return config.Parse(file, []byte(text))
 	}
+	return memoParse(&c.mu, &c.configs, file, text, config.Parse)
+}
+
+// memoParse returns load(file, text) from m, loading and keeping it on a
+// miss; mu guards m. The value is shared; the diagnostics are a copy.
+func memoParse[T any](mu *sync.Mutex, m *lru[parsed[T]], file, text string, load func(string, []byte) (*T, diag.List)) (*T, diag.List) {
 	key := file + "\x00" + text
-	c.mu.Lock()
-	p, ok := c.configs.get(key)
-	c.mu.Unlock()
+	mu.Lock()
+	p, ok := m.get(key)
+	mu.Unlock()
 	if !ok {
-		cfg, dl := config.Parse(file, []byte(text))
-		p = parsed[config.Config]{cfg, dl}
-		c.mu.Lock()
-		c.configs.put(key, p)
-		c.mu.Unlock()
+		v, dl := load(file, []byte(text))
+		p = parsed[T]{v, dl}
+		mu.Lock()
+		m.put(key, p)
+		mu.Unlock()
 	}
 	return p.v, slices.Clone(p.dl)
 }

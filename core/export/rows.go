@@ -172,27 +172,10 @@ func rubricArray(r *rubric.Rubric) string {
 	return string(b)
 }
 
-// eachLine calls f with every non-blank line of a JSONL text and its
-// 1-based number (a UTF-8 byte order mark on line 1 is skipped).
+// eachLine calls f with every non-blank line of a JSONL text, as bytes,
+// and its 1-based number (source.EachLine).
 func eachLine(content string, f func(line []byte, lineNo int)) {
-	lineNo := 0
-	for len(content) > 0 {
-		lineNo++
-		line := content
-		if i := strings.IndexByte(content, '\n'); i >= 0 {
-			line, content = content[:i], content[i+1:]
-		} else {
-			content = ""
-		}
-		line = strings.TrimRight(line, "\r")
-		if lineNo == 1 {
-			line = strings.TrimPrefix(line, "\ufeff")
-		}
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		f([]byte(line), lineNo)
-	}
+	source.EachLine(content, func(line string, lineNo int) { f([]byte(line), lineNo) })
 }
 
 func withHint(d diag.Diagnostic, h string) diag.Diagnostic {

@@ -1,6 +1,9 @@
 package source
 
-import "bytes"
+import (
+	"bytes"
+	"strings"
+)
 
 // KindOf names the JSON type of a raw value for messages ("a string",
 // "an object", "a list", "a boolean", "null", "a number"; "nothing" for
@@ -28,3 +31,27 @@ func KindOf(raw []byte) string {
 
 // IsNull reports whether raw is the JSON null.
 func IsNull(raw []byte) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// EachLine calls f with every non-blank line of a JSONL text and its
+// 1-based number, without its line ending ("\n" or "\r\n"); a UTF-8 byte
+// order mark on line 1 is skipped.
+func EachLine(content string, f func(line string, lineNo int)) {
+	lineNo := 0
+	for len(content) > 0 {
+		lineNo++
+		line := content
+		if i := strings.IndexByte(content, '\n'); i >= 0 {
+			line, content = content[:i], content[i+1:]
+		} else {
+			content = ""
+		}
+		line = strings.TrimRight(line, "\r")
+		if lineNo == 1 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		f(line, lineNo)
+	}
+}

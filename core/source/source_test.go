@@ -167,3 +167,16 @@ func TestPlace(t *testing.T) {
 		}
 	}
 }
+
+// EachLine numbers lines as an editor does (blank ones counted, not
+// passed), strips CRLF endings and a first-line BOM.
+func TestEachLine(t *testing.T) {
+	var got []string
+	EachLine("\ufeff{\"a\":1}\r\n\n  \n{\"b\":2}\n{\"c\":3}", func(line string, n int) {
+		got = append(got, fmt.Sprintf("%d:%s", n, line))
+	})
+	want := []string{`1:{"a":1}`, `4:{"b":2}`, `5:{"c":3}`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
