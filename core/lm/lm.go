@@ -10,7 +10,11 @@
 // never re-tokenizes a continuation: scorers score the ids they are given.
 package lm
 
-import "context"
+import (
+	"context"
+	"net/url"
+	"strings"
+)
 
 // Chatter answers a conversation with the assistant's reply: an
 // OpenAI-compatible chat-completions endpoint (core/remote.Client in
@@ -89,4 +93,22 @@ type SparseScorer interface {
 	// continuation after context, teacher-forced; ids has one list per
 	// position.
 	LogProbsAt(ctx context.Context, context, continuation []int, ids [][]int) ([][]float64, error)
+}
+
+// ChatEndpoint is the chat-completions URL of an OpenAI-compatible base
+// URL u (already checked to be http(s) with a host): a URL with no path
+// gets /v1/chat/completions, one ending in /chat/completions is used as
+// it is, any other path gets /chat/completions appended. The CLI's grader
+// (core/remote) and the browser's (wasm/bridge) both derive it here.
+func ChatEndpoint(u url.URL) string {
+	p := strings.TrimRight(u.Path, "/")
+	switch {
+	case strings.HasSuffix(p, "/chat/completions"):
+	case p == "":
+		p = "/v1/chat/completions"
+	default:
+		p += "/chat/completions"
+	}
+	u.Path, u.RawPath = p, ""
+	return u.String()
 }

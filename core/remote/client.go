@@ -135,17 +135,7 @@ func Endpoint(base string) (string, error) {
 	if u.Host == "" {
 		return "", fmt.Errorf("remote: base URL %q has no host", redactURL(u))
 	}
-	p := strings.TrimRight(u.Path, "/")
-	switch {
-	case strings.HasSuffix(p, "/chat/completions"):
-	case p == "":
-		p = "/v1/chat/completions"
-	default:
-		p += "/chat/completions"
-	}
-	u.Path = p
-	u.RawPath = ""
-	return u.String(), nil
+	return lm.ChatEndpoint(*u), nil
 }
 
 // redactURL drops any user:password part so it never reaches an error.

@@ -46,16 +46,7 @@ func NewChatter(base, model, key string, post Post) (*Chatter, error) {
 	if strings.TrimSpace(model) == "" {
 		return nil, errors.New("grader: no model name")
 	}
-	p := strings.TrimRight(u.Path, "/")
-	switch {
-	case strings.HasSuffix(p, "/chat/completions"):
-	case p == "":
-		p = "/v1/chat/completions"
-	default:
-		p += "/chat/completions"
-	}
-	u.Path, u.RawPath = p, ""
-	return &Chatter{endpoint: u.String(), model: model, key: key, post: post, Timeout: 120 * time.Second}, nil
+	return &Chatter{endpoint: lm.ChatEndpoint(*u), model: model, key: key, post: post, Timeout: 120 * time.Second}, nil
 }
 
 // Endpoint returns the chat-completions URL requests go to.
