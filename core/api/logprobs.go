@@ -124,6 +124,9 @@ func (e *Evaluator) Traces(ctx context.Context, s lm.Scorer, it *eval.Item, cfg 
 			fail(r, "scoring: %v", err)
 			continue
 		}
+		if v, ok := s.(lm.Vocabulary); ok {
+			nameAlts(pos, v)
+		}
 		tr := &trace.Trace{ID: it.ID + "#" + strconv.Itoa(r), Student: pos[0], Teacher: pos[1], Line: it.Line}
 		if len(crit) > 0 {
 			tr.Criteria = map[string][]lm.Position{}
@@ -289,6 +292,21 @@ func scoreSparse(ctx context.Context, s lm.SparseScorer, ids [][]int, cont []int
 		out[i] = pos
 	}
 	return out, nil
+}
+
+// nameAlts fills the text of every alternative that has none from the
+// scorer's vocabulary (a served backend names its own; the demo model's
+// lists carry ids only), so traces show tokens, not ids.
+func nameAlts(pos [][]lm.Position, v lm.Vocabulary) {
+	for _, side := range pos {
+		for t := range side {
+			for j := range side[t].Top {
+				if a := &side[t].Top[j]; a.Token == "" {
+					a.Token = v.TokenText(a.TokenID)
+				}
+			}
+		}
+	}
 }
 
 // topIDs returns the ids of the k largest values of lp, ties to the lower

@@ -311,7 +311,7 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	popts := cfg.PromptOptions()
 	resp.Contexts = ev.Contexts(ctx, it, popts)
 	for _, p := range resp.Contexts {
-		add(p.Diagnostics)
+		add(p.Diagnostics.WithFile("item"))
 	}
 	lap("contexts")
 

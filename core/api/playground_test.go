@@ -251,6 +251,11 @@ func (c *countingScorer) Score(ctx context.Context, context, cont []int, k int) 
 	return c.SparseScorer.Score(ctx, context, cont, k)
 }
 
+// TokenText names ids as the demo scorer does (lm.Vocabulary).
+func (c *countingScorer) TokenText(id int) string {
+	return c.SparseScorer.(lm.Vocabulary).TokenText(id)
+}
+
 func (c *countingScorer) LogProbsAt(ctx context.Context, context, cont []int, ids [][]int) ([][]float64, error) {
 	c.passes.Add(1)
 	return c.SparseScorer.LogProbsAt(ctx, context, cont, ids)

@@ -39,6 +39,14 @@ func (d demoScorer) Score(ctx context.Context, context, continuation []int, topK
 
 func (d demoScorer) VocabSize() int { return d.m.VocabSize() }
 
+// TokenText implements Vocabulary ("" for an id outside the vocabulary).
+func (d demoScorer) TokenText(id int) string {
+	if id < 0 || id >= d.m.VocabSize() {
+		return ""
+	}
+	return d.m.Token(id)
+}
+
 func (d demoScorer) LogProbsAt(ctx context.Context, context, continuation []int, ids [][]int) ([][]float64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

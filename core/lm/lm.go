@@ -83,6 +83,12 @@ type DenseScorer interface {
 	Dense(ctx context.Context, context, continuation []int, f func(t int, logprobs []float64) error) error
 }
 
+// Vocabulary is implemented by scorers that can name any token id (the
+// demo model): its exact text, possibly a lone byte of a character.
+type Vocabulary interface {
+	TokenText(id int) string
+}
+
 // SparseScorer is implemented by scorers that know the whole next-token
 // distribution and can give any token's log-probability at any position
 // without computing the rest (the embedded demo model): every top-k
