@@ -88,9 +88,10 @@ worker-cpu: worker build ## CPU ms per request of the Worker's .wasm under Node 
 	head -n 1 examples/math.jsonl | $(RCSD) logprobs --backend demo --chat plain - > $(WORKER)-traces.jsonl
 	node bench/worker/cpu.mjs $(WORKER) $(WORKER)-traces.jsonl 50
 
-test-worker: site $(WRANGLER) ## the Worker under wrangler dev: every endpoint byte for byte against the native handler, the playground's files
+test-worker: worker site $(WRANGLER) ## the Worker under wrangler dev: every endpoint byte for byte against the native handler, the playground's files, a 5 s load smoke run with no error
 	$(GO) vet -tags rcsd_wrangler ./cmd/worker
 	$(GO) test -count=1 -tags rcsd_wrangler ./cmd/worker
+	$(GO) run ./bench/worker -wrangler $(WRANGLER) -concurrency 8 -duration 5s
 
 test: lint check-imports test-go test-wasm test-browser test-worker ## run every test (what CI runs)
 

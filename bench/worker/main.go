@@ -218,6 +218,7 @@ func run(wrangler string, conc int, dur time.Duration) error {
 	fmt.Printf("throughput %.1f requests/s\n", float64(len(samples))/dur.Seconds())
 	if firstErr != "" {
 		fmt.Println("first error:", firstErr)
+		return fmt.Errorf("some requests failed (first: %s)", firstErr)
 	}
 	return nil
 }
