@@ -14,11 +14,11 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"syscall/js"
 
 	"github.com/rcsd-dev/rcsd/core/api"
 	"github.com/rcsd-dev/rcsd/wasm/bridge"
+	"github.com/rcsd-dev/rcsd/wasm/jsfetch"
 )
 
 func main() {
@@ -49,7 +49,7 @@ func main() {
 		return b.Version(), nil
 	}))
 	ns.Set("setGrader", promise(func(args []js.Value) (string, error) {
-		if err := b.SetGrader([]byte(argString(args, 0)), fetchPost); err != nil {
+		if err := b.SetGrader([]byte(argString(args, 0)), jsfetch.Browser); err != nil {
 			return "", err
 		}
 		return b.Version(), nil
@@ -94,53 +94,4 @@ func promise(f func([]js.Value) (string, error)) js.Func {
 		})
 		return js.Global().Get("Promise").New(handler)
 	})
-}
-
-// fetchPost is bridge.Post over the browser's fetch.
-func fetchPost(ctx context.Context, url string, header map[string]string, body []byte) (int, []byte, error) {
-	h := js.Global().Get("Object").New()
-	for k, v := range header {
-		h.Set(k, v)
-	}
-	init := js.Global().Get("Object").New()
-	init.Set("method", "POST")
-	init.Set("headers", h)
-	init.Set("body", string(body))
-	init.Set("credentials", "omit")
-	init.Set("referrerPolicy", "no-referrer")
-	resp, err := await(ctx, js.Global().Call("fetch", url, init))
-	if err != nil {
-		return 0, nil, err
-	}
-	text, err := await(ctx, resp.Call("text"))
-	if err != nil {
-		return 0, nil, err
-	}
-	return resp.Get("status").Int(), []byte(text.String()), nil
-}
-
-// await waits for a JavaScript Promise from a goroutine.
-func await(ctx context.Context, p js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	then := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		ch <- result{v: a[0]}
-		return nil
-	})
-	catch := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		ch <- result{err: fmt.Errorf("%s", a[0].Call("toString").String())}
-		return nil
-	})
-	defer then.Release()
-	defer catch.Release()
-	p.Call("then", then, catch)
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-ctx.Done():
-		return js.Value{}, ctx.Err()
-	}
 }

@@ -2,23 +2,42 @@ package main
 
 import (
 	"github.com/rcsd-dev/rcsd/core/api"
+	"github.com/rcsd-dev/rcsd/core/grader"
 	"github.com/rcsd-dev/rcsd/core/httpapi"
+)
+
+// The operator's grader settings: two vars and a secret
+// (`wrangler secret put RCSD_JUDGE_API_KEY`), as rcsd serve reads them.
+const (
+	envJudgeURL   = "RCSD_JUDGE_URL"
+	envJudgeModel = "RCSD_JUDGE_MODEL"
+	envJudgeKey   = "RCSD_JUDGE_API_KEY"
 )
 
 // workerOptions is the Worker's handler configuration, shared with the
 // native test that compares `wrangler dev` with the same handler byte for
-// byte.
+// byte. getenv reads the Worker's vars and secrets; post sends the
+// grader's requests.
 //
-// No llm grader: any use of net/http's Client (core/remote's, or one
-// over syumai/workers' fetch transport) links Go's whole HTTP transport
-// with crypto/tls, about 1.1 MB gzip, which takes the Worker from 2.7 MB
-// to 3.8 MB, over the free plan's 3 MB (docs/worker.md). The llm judge
-// is answered with the llm-unavailable diagnostic; `rcsd serve` and the
-// CLI have it. No demo model either (size): the playground method needs
-// traces here. No file server: the assets configuration serves the files.
-func workerOptions() httpapi.Options {
-	return httpapi.Options{
+// The llm judge is available when the operator sets RCSD_JUDGE_URL and
+// RCSD_JUDGE_MODEL (and the key as a secret, when the grader needs one):
+// its client is core/grader over the Workers runtime's fetch, not
+// net/http's Client, whose transport and crypto/tls would take the Worker
+// over the free plan's 3 MB (docs/worker.md). A URL the grader client
+// refuses (not http(s), or carrying credentials) leaves the judge
+// unavailable, as no setting does. No demo model (size): the playground
+// method needs traces here. No file server: the assets configuration
+// serves the files.
+func workerOptions(getenv func(string) string, post grader.Post) httpapi.Options {
+	o := httpapi.Options{
 		Host:         api.Host{Limits: api.DefaultLimits},
 		MaxBodyBytes: httpapi.DefaultMaxBodyBytes,
 	}
+	url, model := getenv(envJudgeURL), getenv(envJudgeModel)
+	if url != "" && model != "" && post != nil {
+		if g, err := grader.NewChatter(url, model, getenv(envJudgeKey), post); err == nil {
+			o.Host.Grader = g
+		}
+	}
+	return o
 }

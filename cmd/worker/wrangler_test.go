@@ -33,6 +33,7 @@ import (
 	"github.com/rcsd-dev/rcsd/core/lm"
 	"github.com/rcsd-dev/rcsd/core/lm/demo"
 	"github.com/rcsd-dev/rcsd/core/prompt"
+	"github.com/rcsd-dev/rcsd/core/remote/remotetest"
 	"github.com/rcsd-dev/rcsd/core/trace"
 )
 
@@ -87,14 +88,46 @@ func buildWorker(t *testing.T, dir string) {
 // dev is the one `wrangler dev` the tests share (it takes about 2.5 s to
 // start); TestMain stops it.
 var dev struct {
-	base string
-	stop func()
-	logs bytes.Buffer
-	err  string
+	base   string
+	stop   func()
+	logs   bytes.Buffer
+	err    string
+	grader *remotetest.Server // the fake llm grader both hosts ask
+}
+
+// graderKey is the grader's API key, set as the Worker's secret; no reply
+// may ever contain it.
+const graderKey = "sk-worker-test-0123456789"
+
+// graderEnv is the operator's settings, as the Worker's vars and secret.
+func graderEnv() map[string]string {
+	return map[string]string{envJudgeURL: dev.grader.URL, envJudgeModel: "grader-1", envJudgeKey: graderKey}
+}
+
+// netPost is grader.Post over net/http, for the native handler the
+// Worker is compared with (the Worker sends the same requests with fetch).
+func netPost(ctx context.Context, url string, header map[string]string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if dev.grader != nil {
+		defer dev.grader.Close()
+	}
 	if dev.stop != nil {
 		dev.stop()
 		if code != 0 {
@@ -127,10 +160,15 @@ func startWrangler(t *testing.T) string {
 	}
 	buildWorker(t, filepath.Join(dir, "worker"))
 	port := freePort(t)
-	cmd := exec.Command(wrangler, "dev", filepath.Join(dir, "worker", "worker.mjs"),
+	dev.grader = remotetest.NewServer(remotetest.Options{APIKey: graderKey})
+	args := []string{"dev", filepath.Join(dir, "worker", "worker.mjs"),
 		"--config", "wrangler.jsonc", "--ip", "127.0.0.1", "--port", fmt.Sprint(port),
 		"--inspector-port", fmt.Sprint(freePort(t)), "--persist-to", filepath.Join(dir, "state"),
-		"--show-interactive-dev-session=false", "--log-level", "warn")
+		"--show-interactive-dev-session=false", "--log-level", "warn"}
+	for k, v := range graderEnv() { // the operator's vars and secret
+		args = append(args, "--var", k+":"+v)
+	}
+	cmd := exec.Command(wrangler, args...)
 	cmd.Dir = root
 	var env []string
 	for _, kv := range os.Environ() {
@@ -268,7 +306,7 @@ var mustContain = map[string]string{
 	"evaluate":                  `"advantage":`,
 	"evaluate lexical":          `"judge":"lexical"`,
 	"evaluate shared rubric":    `"score":`,
-	"evaluate llm":              `"code":"llm-unavailable"`,
+	"evaluate llm":              `"judge":"llm"`,
 	"loss":                      `"results":[{"id":`,
 	"contexts":                  `\u003c|im_start|\u003euser`,
 	"playground with traces":    `"source":"traces"`,
@@ -290,7 +328,7 @@ var timings = regexp.MustCompile(`"timings":\{[^}]*\}`)
 // the headers that matter), and serves the playground's files.
 func TestWorkerMatchesNative(t *testing.T) {
 	base := startWrangler(t)
-	native := httptest.NewServer(httpapi.New(workerOptions()))
+	native := httptest.NewServer(httpapi.New(workerOptions(func(k string) string { return graderEnv()[k] }, netPost)))
 	defer native.Close()
 
 	const js = "application/json"
@@ -308,7 +346,7 @@ func TestWorkerMatchesNative(t *testing.T) {
 		{"evaluate", "POST", "/api/v1/evaluate", js, jsonBody(t, map[string]any{"items": mathItems, "config": map[string]string{"grpo": "trl"}}), 200},
 		{"evaluate lexical", "POST", "/api/v1/evaluate", js, jsonBody(t, map[string]any{"items": readFile(t, "examples/science.jsonl"), "config": map[string]string{"judge": "lexical", "scoring": "rar"}}), 200},
 		{"evaluate shared rubric", "POST", "/api/v1/evaluate", js, jsonBody(t, map[string]any{"items": readFile(t, "examples/items-shared-rubric.jsonl"), "rubric": readFile(t, "examples/rubrics/answer-format.yaml")}), 200},
-		{"evaluate llm", "POST", "/api/v1/evaluate", js, []byte(`{"config": {"judge": "llm"}, "items": "{}"}`), 400},
+		{"evaluate llm", "POST", "/api/v1/evaluate", js, jsonBody(t, map[string]any{"items": readFile(t, "examples/science.jsonl"), "config": map[string]string{"judge": "llm"}}), 200},
 		{"loss", "POST", "/api/v1/loss", js, jsonBody(t, map[string]any{"traces": traces, "config": map[string]any{"loss": map[string]any{"divergence": "forward", "support": "teacher-topk", "top_k": 20}}}), 200},
 		{"loss bad trace", "POST", "/api/v1/loss", js, jsonBody(t, map[string]any{"traces": "{\"id\": 3}\n"}), 200},
 		{"contexts", "POST", "/api/v1/contexts", js, jsonBody(t, map[string]any{"items": mathItems, "prompt": map[string]string{"chat": "qwen3"}}), 200},
@@ -347,6 +385,9 @@ func TestWorkerMatchesNative(t *testing.T) {
 			}
 			if want, ok := mustContain[c.name]; ok && !bytes.Contains(w.body, []byte(want)) {
 				t.Errorf("the reply lacks %s: %.600s", want, w.body)
+			}
+			if bytes.Contains(w.body, []byte(graderKey)) || bytes.Contains(n.body, []byte(graderKey)) {
+				t.Errorf("a reply holds the grader's key")
 			}
 			if c.status != 204 && !json.Valid(w.body) {
 				t.Errorf("not JSON: %.300s", w.body)

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 
 	"github.com/rcsd-dev/rcsd/core/api"
+	"github.com/rcsd-dev/rcsd/core/grader"
 	"github.com/rcsd-dev/rcsd/core/lm"
 	"github.com/rcsd-dev/rcsd/core/lm/demo"
 )
@@ -139,7 +140,7 @@ type GraderConfig struct {
 }
 
 // SetGrader sets (or, with an empty URL, clears) the llm judge's grader.
-func (b *Bridge) SetGrader(cfgJSON []byte, post Post) error {
+func (b *Bridge) SetGrader(cfgJSON []byte, post grader.Post) error {
 	var c GraderConfig
 	dec := json.NewDecoder(bytes.NewReader(cfgJSON))
 	dec.DisallowUnknownFields()
@@ -148,7 +149,7 @@ func (b *Bridge) SetGrader(cfgJSON []byte, post Post) error {
 	}
 	var g lm.Chatter
 	if c.URL != "" {
-		ch, err := NewChatter(c.URL, c.Model, c.Key, post)
+		ch, err := grader.NewChatter(c.URL, c.Model, c.Key, post)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,12 @@
-package bridge
+// Package grader is an OpenAI-compatible chat-completions client over a
+// Post function the host gives: the browser's fetch in the playground,
+// the Workers runtime's fetch in the Cloudflare Worker. It uses no
+// net/http client, whose transport and crypto/tls would add 1.1 MB gzip
+// to a .wasm (the CLI's grader, core/remote, has retries, a limiter and a
+// cache; this one sends each question once). The key goes only into the
+// Authorization header of requests to the configured URL and never into
+// an error.
+package grader
 
 import (
 	"context"
@@ -8,17 +16,17 @@ import (
 	"strings"
 	"time"
 
-	"encoding/json"
+	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/lm"
 )
 
 // Post sends one HTTP POST and returns the status and the body. The
-// js/wasm main implements it with the browser's fetch; tests fake it.
+// js/wasm hosts implement it with fetch; tests use net/http or a fake.
 type Post func(ctx context.Context, url string, header map[string]string, body []byte) (status int, reply []byte, err error)
 
 // Chatter is an OpenAI-compatible chat-completions client over Post: the
-// llm judge's grader in the browser. It sends the key only in the
+// llm judge's grader in the browser and in the Worker. It sends the key only in the
 // Authorization header of requests to the URL the user typed, and never
 // puts it in an error.
 type Chatter struct {
