@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -82,6 +83,23 @@ func buildWorker(t *testing.T, dir string) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+	// The free plan's limit, as a budget: the upload (the .wasm and its JS
+	// glue), gzip, under 3 MB. `make worker-size` has wrangler's own count.
+	total := 0
+	for _, f := range []string{"app.wasm", "wasm_exec.js", "shim.mjs", "worker.mjs"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gz bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		w.Write(b)
+		w.Close()
+		total += gz.Len()
+	}
+	if total > 3_000_000 {
+		t.Errorf("the Worker is %d bytes gzip, over the free plan's 3 MB", total)
 	}
 }
 
