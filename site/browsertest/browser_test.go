@@ -15,17 +15,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/rcsd-dev/rcsd/core/lm/demo"
+	"github.com/rcsd-dev/rcsd/core/remote/remotetest"
 )
 
 const root = "../.."
@@ -119,7 +125,17 @@ func (s *session) waitFor(expr string) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(5*time.Millisecond))); err != nil {
+	for {
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(5*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		// A poll started while a navigation replaces the page loses its
+		// execution context; poll again in the new one.
+		if ctx.Err() == nil && (strings.Contains(err.Error(), "Cannot find context") || strings.Contains(err.Error(), "context was destroyed")) {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
 		status := eval[string](s, `document.getElementById("status").textContent`)
 		s.t.Fatalf("waiting for %s: %v (status: %s)", expr, err, status)
 	}
@@ -582,4 +598,71 @@ func checkExport(t *testing.T, s *session, target string) {
 		t.Logf("export %s: no warnings shown", target)
 	}
 	s.screenshot("playground-export-" + target + ".png")
+}
+
+// The llm judge from the page: the grader's URL, model and key typed in,
+// requests sent by the Web Worker's fetch to a real local grader (the
+// fake of core/remote/remotetest, behind a CORS proxy as a grader serving
+// browsers must be), the verdicts equal to `rcsd eval` with the same
+// grader on the page's exports, and the key in none of the page's share
+// link, exports or storage.
+func TestPlaygroundLLMJudge(t *testing.T) {
+	const key = "sk-browser-test-4242"
+	grader := remotetest.NewServer(remotetest.Options{APIKey: key})
+	defer grader.Close()
+	target, err := url.Parse(grader.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: target.Scheme, Host: target.Host})
+	var asked atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		w.Header().Set("Access-Control-Allow-Methods", "POST")
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		asked.Add(1)
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	t.Setenv("RCSD_JUDGE_API_KEY", key) // for the CLI run on the exports
+
+	s := start(t)
+	s.open(s.base + "/")
+	s.edit(setValue("example", "science", "change"))
+	s.edit(setValue("judge", "llm", "change"))
+	if txt := eval[string](s, `document.getElementById("diagnostics").textContent`); !strings.Contains(txt, "llm") {
+		t.Errorf("no grader set, yet no diagnostic about the llm judge: %q", txt)
+	}
+	s.edit(setValue("llm-url", proxy.URL+"/v1", "input") + setValue("llm-model", "grader-1", "input") +
+		`document.getElementById("llm-key").value = "` + key + `"; document.getElementById("llm-apply").click();`)
+	s.waitFor(`[...document.querySelectorAll('#criteria tr[data-criterion] .verdict')].some(v => v.dataset.met === "true" || v.dataset.met === "false")`)
+	if asked.Load() == 0 {
+		t.Fatal("the grader was never asked")
+	}
+	if judges := eval[[]string](s, `[...document.querySelectorAll('#criteria tr[data-criterion]')].map(tr => tr.children[5].textContent.trim())`); len(judges) == 0 || judges[0] != "llm" {
+		t.Errorf("judge column: %q", judges)
+	}
+	checkAgainstCLI(t, s, "science with the llm judge")
+	s.screenshot("playground-llm.png")
+
+	// The key stays in the Worker's memory.
+	link := eval[string](s, `window.rcsdPlayground.shareLink()`)
+	ex := eval[exportsJS](s, `window.rcsdPlayground.exports()`)
+	storage := eval[string](s, `JSON.stringify(Object.assign({}, localStorage, sessionStorage))`)
+	for what, text := range map[string]string{"share link": link, "config export": ex.Config, "item export": ex.Item, "storage": storage} {
+		if strings.Contains(text, key) {
+			t.Errorf("the %s holds the grader's key", what)
+		}
+	}
+	// A share link carries the grader's URL but not its key: opened, the
+	// llm judge asks for the key again instead of grading.
+	n := asked.Load()
+	s.open(link)
+	if asked.Load() != n {
+		t.Error("a shared link graded with a key it should not have")
+	}
 }
