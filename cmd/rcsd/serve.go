@@ -28,7 +28,8 @@ Serve the playground's files and the JSON API on this machine: the same
 handler (core/httpapi) as the Cloudflare Worker, so both answer alike.
 
   POST /api/v1/validate   POST /api/v1/evaluate   POST /api/v1/loss
-  POST /api/v1/contexts   POST /api/v1/playground GET  /api/v1/version
+  POST /api/v1/contexts   POST /api/v1/playground POST /api/v1/export
+  GET  /api/v1/version
 
 Requests and replies are documented in docs/api.md. The first line on
 standard output is the server's URL (with --addr 127.0.0.1:0 the port is
