@@ -331,16 +331,28 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	switch {
 	case strings.TrimSpace(req.Traces) != "":
 		pl.Source = "traces"
-		eachLine(req.Traces, func(line string, lineNo int) {
-			tr, dl := trace.Parse([]byte(line), lineNo, "traces")
+		sum := sha256.Sum256([]byte(req.Traces))
+		hash := hex.EncodeToString(sum[:])
+		// Pasted traces are parsed once per text: megabytes of JSON take
+		// hundreds of milliseconds in WebAssembly, and a loss-setting
+		// edit does not change them.
+		if e, ok := cache.get("pasted:" + hash); ok {
+			entry, traces, pl.Cached = e, e.traces, true
+			add(e.diags)
+		} else {
+			var dl diag.List
+			eachLine(req.Traces, func(line string, lineNo int) {
+				tr, tdl := trace.Parse([]byte(line), lineNo, "traces")
+				dl = append(dl, tdl...)
+				if tr != nil && !tdl.HasErrors() {
+					traces = append(traces, tr)
+				}
+			})
 			add(dl)
-			if tr != nil && !dl.HasErrors() {
-				traces = append(traces, tr)
-			}
-		})
+			entry = cache.put("pasted:"+hash, &traceEntry{traces: traces, diags: dl})
+		}
 		if req.Compact {
-			sum := sha256.Sum256([]byte(req.Traces))
-			source = "traces:" + hex.EncodeToString(sum[:])
+			source = "traces:" + hash
 		}
 	case scorer != nil:
 		pl.Source = "scorer"
@@ -390,7 +402,16 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 		if file == "" { // the scorer's: name the response, as the page does
 			file, line = "response "+strconv.Itoa(i+1), 0
 		}
-		res, err := lc.comp.Compute(tr)
+		// Each trace's structure is checked once per cache entry; the
+		// loss under new settings needs no new check.
+		if !cache.checked(entry, i) {
+			if err := lc.comp.Check(tr); err != nil {
+				add(errDiags(err, "").WithFile(file))
+				continue
+			}
+			cache.markChecked(entry, i, len(traces))
+		}
+		res, err := lc.comp.ComputeChecked(tr)
 		if err != nil {
 			add(errDiags(err, "").WithFile(file))
 			continue
@@ -613,6 +634,9 @@ func (c *PlaygroundCache) remember(id string, trs []*trace.Trace) {
 type traceEntry struct {
 	traces []*trace.Trace
 	diags  diag.List
+	// checked[i]: traces[i] passed trace.Computer.Check (guarded by the
+	// cache's mutex).
+	checked []bool
 	// details[n][i] are trace i's token details with n alternatives.
 	details map[int][][]TokenDetails
 }
@@ -731,6 +755,29 @@ func (c *PlaygroundCache) get(key string) (*traceEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.traces.get(key)
+}
+
+// checked reports whether trace i of e passed its structural check.
+func (c *PlaygroundCache) checked(e *traceEntry, i int) bool {
+	if c == nil || e == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return i < len(e.checked) && e.checked[i]
+}
+
+// markChecked records that trace i of e (of n) passed its check.
+func (c *PlaygroundCache) markChecked(e *traceEntry, i, n int) {
+	if c == nil || e == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(e.checked) < n {
+		e.checked = append(e.checked, make([]bool, n-len(e.checked))...)
+	}
+	e.checked[i] = true
 }
 
 // put stores e under key and returns it (nil when c is nil).

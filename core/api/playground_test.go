@@ -482,3 +482,41 @@ func TestPlaygroundCacheIsExact(t *testing.T) {
 		t.Errorf("pasted traces: ids %q, %q; %d, %d token lists", p1.Loss.TokensID, p2.Loss.TokensID, len(p1.Loss.Tokens), len(p2.Loss.Tokens))
 	}
 }
+
+// Pasted traces are parsed and checked once per text: the cached host's
+// replies equal a fresh host's across loss-setting edits, and a bad line
+// is reported the same way each time.
+func TestPlaygroundPastedTracesCached(t *testing.T) {
+	ctx := context.Background()
+	item := firstLine(t, "../../examples/math.jsonl")
+	const cfgA = "schema_version: 1\npreset: rcsd\nprompt:\n  chat: plain\n"
+	const cfgB = "schema_version: 1\npreset: rcsd\nprompt:\n  chat: plain\nloss:\n  divergence: reverse\n  support: teacher-topk\n  top_k: 5\n"
+	gen := api.Playground(ctx, api.PlaygroundRequest{Config: cfgA, Item: item, ReturnTraces: true}, nil, demoScorer(t))
+	if gen.Loss == nil || gen.Loss.Traces == "" {
+		t.Fatal("no traces to paste")
+	}
+	cached := api.Host{Cache: api.NewPlaygroundCache(4)}
+	norm := func(b []byte) string {
+		return cachedRE.ReplaceAllString(timingsRE.ReplaceAllString(string(b), `"timings":{}`), "")
+	}
+	traces := gen.Loss.Traces + `{"id": "bad", "student": [{"token_id": -1, "logprob": 0}], "teacher": []}` + "\n"
+	for i, cfg := range []string{cfgA, cfgB, cfgA, cfgB} {
+		for _, compact := range []bool{false, true} {
+			body, _ := json.Marshal(api.PlaygroundRequest{Config: cfg, Item: item, Traces: traces, Compact: compact})
+			got := api.Call(ctx, cached, api.MethodPlayground, body)
+			want := api.Call(ctx, api.Host{}, api.MethodPlayground, body)
+			if got.Status != 200 || want.Status != 200 {
+				t.Fatalf("call %d: status %d, %d", i, got.Status, want.Status)
+			}
+			if d := cmp.Diff(norm(want.Body), norm(got.Body)); d != "" {
+				t.Fatalf("call %d (compact %v): the cached reply differs (-fresh +cached)\n%s", i, compact, d)
+			}
+			if i > 0 && !strings.Contains(string(got.Body), `"cached":true`) {
+				t.Errorf("call %d: the pasted traces were parsed again", i)
+			}
+			if !regexp.MustCompile(`"severity":"error"[^}]*"file":"traces","line":5`).Match(got.Body) {
+				t.Errorf("call %d: the bad line is not reported", i)
+			}
+		}
+	}
+}

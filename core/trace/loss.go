@@ -228,6 +228,16 @@ func Compute(k *distill.Kernel, tr *Trace) (Result, error) {
 // MaxRecordDiagnostics) as a *diag.Err whose diagnostics carry the trace
 // id, the position's JSON path and the token.
 func (c *Computer) Compute(tr *Trace) (Result, error) {
+	if err := c.Check(tr); err != nil {
+		return Result{}, err
+	}
+	return c.ComputeChecked(tr)
+}
+
+// Check validates tr's structure as Compute does first (lengths, ids,
+// log-probs, top lists, masks, criteria): a *diag.Err with the errors, or
+// nil. Its outcome depends on the trace alone, not on the options.
+func (c *Computer) Check(tr *Trace) error {
 	c.v = validator{tr: tr, noMass: true, idx: c.v.idx}
 	var vl diag.List
 	c.v.add = func(d diag.Diagnostic) {
@@ -238,8 +248,17 @@ func (c *Computer) Compute(tr *Trace) (Result, error) {
 	}
 	c.v.run()
 	if len(vl) > 0 {
-		return Result{}, &diag.Err{List: capList(vl, c.v.full())}
+		return &diag.Err{List: capList(vl, c.v.full())}
 	}
+	return nil
+}
+
+// ComputeChecked is Compute without the structural check, for a trace
+// that passed Check (with any Computer) and has not changed since: hosts
+// that compute the same traces under many settings (the playground, on
+// every loss-setting edit) check each once. On an unchecked trace its
+// behaviour is undefined.
+func (c *Computer) ComputeChecked(tr *Trace) (Result, error) {
 	var l diag.List
 	c.nprob = 0
 	add := func(d diag.Diagnostic) {
