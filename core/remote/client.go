@@ -246,6 +246,10 @@ func (c *Client) Chat(ctx context.Context, messages []Message) (string, error) {
 		if errors.As(err, &se) && !se.Retryable() {
 			return err, true
 		}
+		var pe *permanentError
+		if errors.As(err, &pe) {
+			return pe.err, true
+		}
 		return nil, false
 	})
 	return content, err
@@ -318,11 +322,14 @@ func (c *Client) backoff(attempt int, err error) time.Duration {
 	return half + j
 }
 
-// attempt makes one request, holding a limiter slot for its duration.
-func (c *Client) attempt(ctx context.Context, body []byte) (string, error) {
+// send makes one POST of body to url, holding a limiter slot and the
+// per-attempt timeout for its duration, and hands the response to read;
+// the body is drained a little (so the connection can be reused) and
+// closed afterwards. Every request of the package goes through it.
+func (c *Client) send(ctx context.Context, url string, body []byte, read func(*http.Response) error) error {
 	if c.Limiter != nil {
 		if err := c.Limiter.Acquire(ctx); err != nil {
-			return "", err
+			return err
 		}
 		defer c.Limiter.Release()
 	}
@@ -332,9 +339,9 @@ func (c *Client) attempt(ctx context.Context, body []byte) (string, error) {
 		actx, cancel = context.WithTimeout(ctx, c.Timeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return "", fmt.Errorf("remote: building request: %v", err)
+		return &permanentError{fmt.Errorf("remote: building request: %v", err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -347,13 +354,27 @@ func (c *Client) attempt(ctx context.Context, body []byte) (string, error) {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer func() {
-		// Drain a little so the connection can be reused.
 		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
 		resp.Body.Close()
 	}()
+	return read(resp)
+}
+
+// attempt makes one chat request and reads its reply.
+func (c *Client) attempt(ctx context.Context, body []byte) (content string, err error) {
+	err = c.send(ctx, c.endpoint, body, func(resp *http.Response) error {
+		content, err = c.readChat(resp)
+		return err
+	})
+	return content, err
+}
+
+// readChat reads a chat-completions reply: its first choice's content,
+// or a *StatusError for a non-2xx status.
+func (c *Client) readChat(resp *http.Response) (string, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		buf := make([]byte, snippetBytes)
 		n, _ := io.ReadFull(resp.Body, buf)

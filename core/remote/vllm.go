@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -441,42 +440,14 @@ func (c *Client) postJSON(ctx context.Context, ep route, req any, decode func([]
 	})
 }
 
-// attemptJSON makes one request, holding a limiter slot for its duration.
+// attemptJSON makes one request to ep and decodes its reply.
 func (c *Client) attemptJSON(ctx context.Context, ep route, body []byte, decode func([]byte) error) error {
-	if c.Limiter != nil {
-		if err := c.Limiter.Acquire(ctx); err != nil {
-			return err
-		}
-		defer c.Limiter.Release()
-	}
-	actx := ctx
-	if c.Timeout > 0 {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, c.Timeout)
-		defer cancel()
-	}
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, ep.url, bytes.NewReader(body))
-	if err != nil {
-		return &permanentError{fmt.Errorf("remote: %s: building request: %v", ep.name, err)}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if c.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.APIKey)
-	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = sharedHTTP()
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		// Drain a little so the connection can be reused.
-		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
-		resp.Body.Close()
-	}()
+	return c.send(ctx, ep.url, body, func(resp *http.Response) error { return c.readJSON(resp, ep, decode) })
+}
+
+// readJSON reads a log-prob endpoint's reply into decode, or a
+// *ReplyError for a non-2xx status.
+func (c *Client) readJSON(resp *http.Response, ep route, decode func([]byte) error) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		buf, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
 		snip := buf[:min(len(buf), snippetBytes)]
