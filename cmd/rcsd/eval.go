@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -126,10 +125,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.maxRecord, "max-record-bytes", eval.MaxLineBytes, "skip (and report) records longer than `N` bytes without holding them in memory")
 	files, err := parseFlags(fs, args)
 	if err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagsExit(err)
 	}
 	if o.configFile != "" {
 		if code := applyConfig(fs, &o, stderr); code != exitOK {

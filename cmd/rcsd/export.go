@@ -78,10 +78,7 @@ func runExport(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("q", false, "print errors only")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagsExit(err)
 	}
 	switch {
 	case len(rest) > 0:

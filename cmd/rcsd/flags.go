@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,6 +42,25 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// flagsExit is the exit code for parseFlags' error: 0 after -h (the help
+// was printed), a usage error otherwise (the flag package said why).
+func flagsExit(err error) int {
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
+
+// oneFile reports whether files is exactly one input, saying on stderr
+// what cmd wants otherwise ("give one items file, or - for standard input").
+func oneFile(files []string, cmd, what string, stderr io.Writer) bool {
+	if len(files) == 1 {
+		return true
+	}
+	fmt.Fprintf(stderr, "rcsd %s: give one %s file, or - for standard input (rcsd %s -h)\n", cmd, what, cmd)
+	return false
 }
 
 func suggest(word string, cands []string) string { return diag.Suggest(word, cands) }

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -80,13 +79,9 @@ func runLogprobs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	retries := fs.Int("retries", remote.DefaultMaxRetries, "retries on timeouts, 429 and 5xx")
 	files, err := parseFlags(fs, args)
 	if err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagsExit(err)
 	}
-	if len(files) != 1 {
-		fmt.Fprintln(stderr, "rcsd logprobs: give one items file, or - for standard input (rcsd logprobs -h)")
+	if !oneFile(files, "logprobs", "items", stderr) {
 		return exitUsage
 	}
 	cfg.Prompt.Variant, cfg.Prompt.Chat = prompt.Variant(*variant), prompt.ChatTemplate(*chat)

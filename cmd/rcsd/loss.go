@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -113,13 +112,9 @@ func runLoss(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.dense, "dense", "", "dense input: `STUDENT.npy,TEACHER.npy` full-vocabulary logits [T, V] (float16/32/64), streamed row by row; the argument is then the completion's token ids (a file of whitespace- or comma-separated integers)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagsExit(err)
 	}
-	if len(files) != 1 {
-		fmt.Fprintln(stderr, "rcsd loss: give one traces file, or - for standard input (rcsd loss -h)")
+	if !oneFile(files, "loss", "traces", stderr) {
 		return exitUsage
 	}
 	if f.format != "jsonl" && f.format != "text" && f.dense == "" {

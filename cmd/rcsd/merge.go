@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
@@ -40,10 +39,7 @@ func runMerge(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("q", false, "no summary table on standard error")
 	files, err := parseFlags(fs, args)
 	if err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagsExit(err)
 	}
 	if len(files) == 0 {
 		fmt.Fprintln(stderr, "rcsd merge: give the shard outputs to join (rcsd merge -h)")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -65,10 +64,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("q", false, "no log line per request")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagsExit(err)
 	}
 	if len(rest) > 0 {
 		fmt.Fprintf(stderr, "rcsd serve: unexpected argument %q (rcsd serve -h)\n", rest[0])

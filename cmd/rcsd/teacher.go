@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -62,13 +61,9 @@ func runTeacher(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfgFile := fs.String("config", "", "take the prompt section (and preset) of an rcsd config `FILE`; flags given win")
 	files, err := parseFlags(fs, args)
 	if err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagsExit(err)
 	}
-	if len(files) != 1 {
-		fmt.Fprintln(stderr, "rcsd teacher: give one items file, or - for standard input (rcsd teacher -h)")
+	if !oneFile(files, "teacher", "items", stderr) {
 		return exitUsage
 	}
 	o.Variant, o.Chat = prompt.Variant(*variant), prompt.ChatTemplate(*chat)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -51,10 +50,7 @@ func runValidate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	werror := fs.Bool("werror", false, "exit 1 on warnings too")
 	files, err := parseFlags(fs, args)
 	if err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return flagsExit(err)
 	}
 	if len(files) == 0 {
 		fmt.Fprintln(stderr, "rcsd validate: give one or more files (rcsd validate -h)")
