@@ -515,6 +515,16 @@ func (r *evalRun) work(ctx context.Context, file string, c *chunk) {
 
 func (r *evalRun) hash(id string) uint64 { return maphash.String(r.seed, id) }
 
+// skip counts a record left out (bad input) and reports whether --strict
+// stops the run there, saying so.
+func (r *evalRun) skip(file string, line int) (stop bool) {
+	r.skipped++
+	if r.opts.strict {
+		fmt.Fprintf(r.stderr, "rcsd eval: stopping at %s:%d (--strict)\n", file, line)
+	}
+	return r.opts.strict
+}
+
 // write handles one chunk in order: diagnostics, duplicate ids, output,
 // summary.
 func (r *evalRun) write(file string, c *chunk, out *output) int {
@@ -531,34 +541,28 @@ func (r *evalRun) write(file string, c *chunk, out *output) int {
 			// A second input record with a done id: the duplicate an
 			// uninterrupted run reports.
 			r.diagOut.print(diag.List{dupDiag(file, c.lineNos[i], lo.id)})
-			r.skipped++
-			status = exitBadInput
-			if r.opts.strict {
-				fmt.Fprintf(r.stderr, "rcsd eval: stopping at %s:%d (--strict)\n", file, c.lineNos[i])
-				return status
+			if r.skip(file, c.lineNos[i]) {
+				return exitBadInput
 			}
+			status = exitBadInput
 			continue
 		}
 		r.diagOut.print(lo.res.Diagnostics)
 		it := lo.res.Item
 		if it == nil {
-			r.skipped++
-			status = exitBadInput
-			if r.opts.strict {
-				fmt.Fprintf(r.stderr, "rcsd eval: stopping at %s:%d (--strict)\n", file, c.lineNos[i])
-				return status
+			if r.skip(file, c.lineNos[i]) {
+				return exitBadInput
 			}
+			status = exitBadInput
 			continue
 		}
 		h := r.hash(it.ID)
 		if prev, dup := r.seen[h]; dup && prev == it.ID {
 			r.diagOut.print(diag.List{dupDiag(file, c.lineNos[i], it.ID)})
-			r.skipped++
-			status = exitBadInput
-			if r.opts.strict {
-				fmt.Fprintf(r.stderr, "rcsd eval: stopping at %s:%d (--strict)\n", file, c.lineNos[i])
-				return status
+			if r.skip(file, c.lineNos[i]) {
+				return exitBadInput
 			}
+			status = exitBadInput
 			continue
 		}
 		r.seen[h] = it.ID
