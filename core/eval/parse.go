@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"sort"
 	"strconv"
-	"unicode/utf8"
 
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
@@ -183,17 +182,8 @@ func (p *itemParser) errorf(code, path, format string, args ...any) {
 
 func (p *itemParser) parse(opts ParseOptions) *Item {
 	line := p.line
-	if !utf8.Valid(line) {
-		col := 1
-		for i := 0; i < len(line); {
-			r, n := utf8.DecodeRune(line[i:])
-			if r == utf8.RuneError && n == 1 {
-				col = i + 1
-				break
-			}
-			i += n
-		}
-		p.add(diag.Diagnostic{Severity: diag.Error, Code: "invalid-utf8", Column: col,
+	if off := source.InvalidUTF8(line); off >= 0 {
+		p.add(diag.Diagnostic{Severity: diag.Error, Code: "invalid-utf8", Column: off + 1,
 			Message: "the record is not valid UTF-8", Hint: "re-encode the file as UTF-8"})
 		return nil
 	}

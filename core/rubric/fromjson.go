@@ -129,13 +129,9 @@ func skipSpace(data []byte, i int) int {
 }
 
 func invalidUTF8(data []byte, base int) diag.Diagnostic {
-	off := 0
-	for off < len(data) {
-		r, size := utf8.DecodeRune(data[off:])
-		if r == utf8.RuneError && size <= 1 {
-			break
-		}
-		off += size
+	off := source.InvalidUTF8(data)
+	if off < 0 {
+		off = len(data)
 	}
 	d := withHint(diag.Errorf(CodeInvalidUTF8, "", "invalid UTF-8 at byte offset %d", base+off), "save the file as UTF-8")
 	return d

@@ -3,6 +3,7 @@ package source
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
 )
 
 // KindOf names the JSON type of a raw value for messages ("a string",
@@ -54,4 +55,20 @@ func EachLine(content string, f func(line string, lineNo int)) {
 		}
 		f(line, lineNo)
 	}
+}
+
+// InvalidUTF8 returns the byte offset of the first byte of b that does
+// not begin a valid UTF-8 sequence, or -1 when b is valid UTF-8.
+func InvalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }

@@ -180,3 +180,11 @@ func TestEachLine(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestInvalidUTF8(t *testing.T) {
+	for in, want := range map[string]int{"": -1, "abc": -1, "a·b": -1, "ab\xffc": 2, "\xc2": 0, "ok\xc2\xb7\xe2\x9c": 4} {
+		if got := InvalidUTF8([]byte(in)); got != want {
+			t.Errorf("InvalidUTF8(%q) = %d, want %d", in, got, want)
+		}
+	}
+}

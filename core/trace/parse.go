@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
@@ -83,17 +82,8 @@ func (p *parser) errorf(code, path, hint, format string, args ...any) {
 
 func (p *parser) parse() *Trace {
 	line := p.line
-	if !utf8.Valid(line) {
-		col := 1
-		for i := 0; i < len(line); {
-			r, n := utf8.DecodeRune(line[i:])
-			if r == utf8.RuneError && n == 1 {
-				col = i + 1
-				break
-			}
-			i += n
-		}
-		p.add(diag.Diagnostic{Severity: diag.Error, Code: CodeInvalidUTF8, Column: col,
+	if off := source.InvalidUTF8(line); off >= 0 {
+		p.add(diag.Diagnostic{Severity: diag.Error, Code: CodeInvalidUTF8, Column: off + 1,
 			Message: "the record is not valid UTF-8", Hint: "token texts must be UTF-8: write undecodable bytes as U+FFFD, or leave \"token\" out"})
 		return nil
 	}
