@@ -28,13 +28,14 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rcsd-dev/rcsd/core/distill"
+
+	"github.com/rcsd-dev/rcsd/core/distill/distilltest"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -100,72 +101,6 @@ func atoi(s string) int {
 }
 
 // ----------------------------------------------------------------- data
-
-// sparseData is bench_test.go's sparseBenchData: t positions of served
-// top-k log-probs (full-vocabulary normaliser, all ≤ 0), the teacher's
-// sorted largest first, the student's for the same tokens.
-func sparseData(t, k int) (student, teacher []float64) {
-	r := rand.New(rand.NewPCG(20261129, uint64(t)))
-	student = make([]float64, t*k)
-	teacher = make([]float64, t*k)
-	xs := make([]float64, k+1)
-	xt := make([]float64, k+1)
-	for i := range t {
-		for j := range k {
-			xt[j] = -0.35*float64(j) + 0.3*r.NormFloat64()
-			xs[j] = xt[j] + 0.8*r.NormFloat64()
-		}
-		xt[k] = -1.5 + r.NormFloat64()
-		xs[k] = -1 + r.NormFloat64()
-		lt, ls := lse(xt), lse(xs)
-		for a := 1; a < k; a++ {
-			for b := a; b > 0 && xt[b-1] < xt[b]; b-- {
-				xt[b-1], xt[b] = xt[b], xt[b-1]
-				xs[b-1], xs[b] = xs[b], xs[b-1]
-			}
-		}
-		for j := range k {
-			teacher[i*k+j] = xt[j] - lt
-			student[i*k+j] = xs[j] - ls
-		}
-	}
-	return student, teacher
-}
-
-func lse(x []float64) float64 {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = max(m, v)
-	}
-	s := 0.0
-	for _, v := range x {
-		s += math.Exp(v - m)
-	}
-	return m + math.Log(s)
-}
-
-// denseData is bench_test.go's denseBenchData: rows of logits with a
-// Gaussian body (σ 2) and 32 boosted tokens, the teacher a perturbation.
-func denseData(t, v int) (student, teacher [][]float64) {
-	r := rand.New(rand.NewPCG(20261130, uint64(t*v)))
-	student = make([][]float64, t)
-	teacher = make([][]float64, t)
-	for i := range t {
-		s := make([]float64, v)
-		u := make([]float64, v)
-		for j := range v {
-			s[j] = 2 * r.NormFloat64()
-			u[j] = s[j] + r.NormFloat64()
-		}
-		for range 32 {
-			j := r.IntN(v)
-			s[j] += 8 + 4*r.Float64()
-			u[j] += 8 + 4*r.Float64()
-		}
-		student[i], teacher[i] = s, u
-	}
-	return student, teacher
-}
 
 // -------------------------------------------------------------- timing
 
@@ -239,7 +174,7 @@ func runSparse(w io.Writer, t, k, reps int) error {
 	if err != nil {
 		return err
 	}
-	student, teacher := sparseData(t, k)
+	student, teacher := distilltest.Sparse(t, k)
 	rss0 := rssMiB()
 	var loss float64
 	fn := func() error {
@@ -286,7 +221,7 @@ func runDense(w io.Writer, div string, t, v, pool int, grad bool, reps int) erro
 	if pool <= 0 || pool > t {
 		pool = t
 	}
-	student, teacher := denseData(pool, v)
+	student, teacher := distilltest.Dense(pool, v)
 	var g []float64
 	if grad {
 		g = make([]float64, v)

@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/rcsd-dev/rcsd/core/distill/distilltest"
 )
 
 // Benchmarks of the loss kernels in size tiers (the style of gonum's
@@ -37,78 +39,6 @@ const (
 
 var benchSink float64
 
-// sparseBenchData returns t positions of aligned top-k log-probs (served
-// form: full-vocabulary log-probs at τ = 1, all ≤ 0), flat row-major
-// (position i is [i*k, (i+1)*k)). The teacher's entries are its top-k
-// (sorted, largest first); the student's are its log-probs of the same
-// tokens. The top-k hold most but not all of each side's mass.
-func sparseBenchData(t, k int) (student, teacher []float64) {
-	r := rand.New(rand.NewPCG(benchSeedGen, uint64(t)))
-	student = make([]float64, t*k)
-	teacher = make([]float64, t*k)
-	xs := make([]float64, k+1)
-	xt := make([]float64, k+1)
-	for i := range t {
-		for j := range k {
-			xt[j] = -0.35*float64(j) + 0.3*r.NormFloat64()
-			xs[j] = xt[j] + 0.8*r.NormFloat64()
-		}
-		// The mass outside the top-k, as one extra logit.
-		xt[k] = -1.5 + r.NormFloat64()
-		xs[k] = -1 + r.NormFloat64()
-		lt, ls := benchLSE(xt), benchLSE(xs)
-		// Sort the teacher's entries largest first (insertion sort, small k),
-		// carrying the student's along.
-		for a := 1; a < k; a++ {
-			for b := a; b > 0 && xt[b-1] < xt[b]; b-- {
-				xt[b-1], xt[b] = xt[b], xt[b-1]
-				xs[b-1], xs[b] = xs[b], xs[b-1]
-			}
-		}
-		for j := range k {
-			teacher[i*k+j] = xt[j] - lt
-			student[i*k+j] = xs[j] - ls
-		}
-	}
-	return student, teacher
-}
-
-func benchLSE(x []float64) float64 {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = max(m, v)
-	}
-	s := 0.0
-	for _, v := range x {
-		s += math.Exp(v - m)
-	}
-	return m + math.Log(s)
-}
-
-// denseBenchData returns t rows of student and teacher logits over a
-// vocabulary of v: a Gaussian body (σ 2) with a few dozen boosted tokens
-// per row, the teacher a perturbation of the student.
-func denseBenchData(t, v int) (student, teacher [][]float64) {
-	r := rand.New(rand.NewPCG(benchSeedGen+1, uint64(t*v)))
-	student = make([][]float64, t)
-	teacher = make([][]float64, t)
-	for i := range t {
-		s := make([]float64, v)
-		u := make([]float64, v)
-		for j := range v {
-			s[j] = 2 * r.NormFloat64()
-			u[j] = s[j] + r.NormFloat64()
-		}
-		for range 32 {
-			j := r.IntN(v)
-			s[j] += 8 + 4*r.Float64()
-			u[j] += 8 + 4*r.Float64()
-		}
-		student[i], teacher[i] = s, u
-	}
-	return student, teacher
-}
-
 // benchmarkSparseTop20 runs RCSD's released setting (forward KL, τ 1.2,
 // teacher top-20 renormalised, per-entry clip 0.05, token mean) over t
 // positions of pre-gathered top-20 log-probs through Kernel.AlignedToken.
@@ -118,7 +48,7 @@ func benchmarkSparseTop20(b *testing.B, t int) {
 		b.Fatal(err)
 	}
 	kk := benchTopK
-	student, teacher := sparseBenchData(t, kk)
+	student, teacher := distilltest.Sparse(t, kk)
 	if _, err := k.AlignedToken(student[:kk], teacher[:kk]); err != nil { // grow the scratch
 		b.Fatal(err)
 	}
@@ -152,7 +82,7 @@ func benchmarkSparseServed(b *testing.B, t int) {
 		b.Fatal(err)
 	}
 	kk := benchTopK
-	student, teacher := sparseBenchData(t, kk)
+	student, teacher := distilltest.Sparse(t, kk)
 	r := rand.New(rand.NewPCG(benchSeedGen+2, uint64(t)))
 	ss := make([]TopLogProbs, t)
 	ts := make([]TopLogProbs, t)
@@ -203,7 +133,7 @@ func benchmarkDense(b *testing.B, o Options, t, v int, grad bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	student, teacher := denseBenchData(t, v)
+	student, teacher := distilltest.Dense(t, v)
 	var g []float64
 	if grad {
 		g = make([]float64, v)
@@ -362,7 +292,7 @@ func TestAlignedFastPath(t *testing.T) {
 	}
 	served := func(n int, scale float64) []float64 {
 		x := randRow(r, n+1, scale)
-		l := benchLSE(x)
+		l := distilltest.LSE(x)
 		for i := range x {
 			x[i] -= l
 		}
