@@ -200,13 +200,38 @@ func (k *Kernel) Loss(seqs []DenseSequence, grad [][][]float64) (Result, error) 
 	return res, nil
 }
 
-// discountSequence applies tinker's masking and discounted future sum to
-// the advantages of one sequence: a'_t = Σ_{u ≥ t} γ^{u−t} a_u m_u, where
-// m is the validity mask (masked positions contribute 0; γ = 0 leaves
-// a_t m_t), then rewrites
-// each term −a'_t log S(y_t) and, when grad is not nil, its gradient.
+// discountSequence applies tinker's masked discounted future sum to one
+// sequence (Discount), then, when grad is not nil, the gradients of the
+// rewritten terms.
 func (k *Kernel) discountSequence(q DenseSequence, out []TokenResult, valid []bool, w []float64, grad [][][]float64, s int) error {
-	gamma := k.o.Discount
+	adv := Discount(out, valid, k.o.Discount, func(t int) float64 { return k.sampledLogS(q.Student[t], q.Tokens[t]) })
+	if grad == nil {
+		return nil
+	}
+	for t := range out {
+		g := grad[s][t]
+		if w[t] == 0 {
+			clear(g)
+			continue
+		}
+		if _, err := k.Token(q.Student[t], q.Teacher[t], q.Tokens[t], nil); err != nil {
+			return err
+		}
+		k.estimatorGrad(g, q.Tokens[t], -adv[t], 1/k.sumS(len(g)))
+		for i := range g {
+			g[i] *= w[t]
+		}
+	}
+	return nil
+}
+
+// Discount applies tinker's masking and discounted future sum to the
+// advantages of one sequence, a'_t = Σ_{u ≥ t} γ^{u−t} a_u m_u, where m is
+// the validity mask (masked positions contribute 0; γ = 0 leaves a_t m_t),
+// and rewrites each term as −a'_t log S(y_t), logS(t) giving log S(y_t) at
+// τ. It returns the a'_t. Hosts that stream a sequence's logits (the
+// dense trace path) call it with the log-probs they kept.
+func Discount(out []TokenResult, valid []bool, gamma float64, logS func(t int) float64) []float64 {
 	acc := 0.0
 	adv := make([]float64, len(out))
 	for t := len(out) - 1; t >= 0; t-- {
@@ -218,39 +243,27 @@ func (k *Kernel) discountSequence(q DenseSequence, out []TokenResult, valid []bo
 		adv[t] = acc
 	}
 	for t := range out {
-		logS := k.sampledLogS(q.Student[t], q.Tokens[t])
 		out[t].PGAdvantage = adv[t]
-		out[t].Unclipped = -adv[t] * logS
+		out[t].Unclipped = -adv[t] * logS(t)
 		out[t].Divergence = out[t].Unclipped
-		if grad != nil {
-			g := grad[s][t]
-			if w[t] == 0 {
-				clear(g)
-				continue
-			}
-			if _, err := k.Token(q.Student[t], q.Teacher[t], q.Tokens[t], nil); err != nil {
-				return err
-			}
-			k.estimatorGrad(g, q.Tokens[t], -adv[t], 1/k.sumS(len(g)))
-			for i := range g {
-				g[i] *= w[t]
-			}
-		}
 	}
-	return nil
+	return adv
 }
 
-// sampledLogS returns log softmax(z/τ)[y] (the row was validated by Token).
-func (k *Kernel) sampledLogS(z []float64, y int) float64 {
+// sampledLogS returns log softmax(z/τ)[y] (maximum subtracted).
+func (k *Kernel) sampledLogS(z []float64, y int) float64 { return SampledLogProb(z, y, k.invTau) }
+
+// SampledLogProb returns log softmax(z·invTau)[y], the maximum subtracted.
+func SampledLogProb(z []float64, y int, invTau float64) float64 {
 	m := math.Inf(-1)
 	for _, v := range z {
 		m = max(m, v)
 	}
 	s := 0.0
 	for _, v := range z {
-		s += math.Exp((v - m) * k.invTau)
+		s += math.Exp((v - m) * invTau)
 	}
-	return (z[y]-m)*k.invTau - math.Log(s)
+	return (z[y]-m)*invTau - math.Log(s)
 }
 
 // sumS returns Σ of the student's unnormalised probabilities in scratch.

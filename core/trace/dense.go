@@ -3,7 +3,6 @@ package trace
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/rcsd-dev/rcsd/core/distill"
 )
@@ -61,26 +60,11 @@ func DenseLoss(k *distill.Kernel, student, teacher *NPYReader, tokens []int, mas
 		r.Valid = valid[t]
 		out[t] = r
 		if tinker {
-			logS[t] = sampledLogS(srow, y, 1/o.Temperature)
+			logS[t] = distill.SampledLogProb(srow, y, 1/o.Temperature)
 		}
 	}
 	if tinker {
-		// As distill.Kernel.Loss: a'_t = Σ_{u≥t} γ^{u−t} a_u m_u, term −a'_t log S(y_t).
-		acc := 0.0
-		adv := make([]float64, len(out))
-		for t := len(out) - 1; t >= 0; t-- {
-			a := 0.0
-			if valid[t] {
-				a = out[t].PGAdvantage
-			}
-			acc = a + o.Discount*acc
-			adv[t] = acc
-		}
-		for t := range out {
-			out[t].PGAdvantage = adv[t]
-			out[t].Unclipped = -adv[t] * logS[t]
-			out[t].Divergence = out[t].Unclipped
-		}
+		distill.Discount(out, valid, o.Discount, func(t int) float64 { return logS[t] })
 	}
 	res := distill.Result{ValidTokens: p.ValidTokens, Sequences: p.Sequences, DroppedSequences: p.DroppedSequences,
 		Tokens: [][]distill.TokenResult{out}}
@@ -90,18 +74,4 @@ func DenseLoss(k *distill.Kernel, student, teacher *NPYReader, tokens []int, mas
 		}
 	}
 	return res, nil
-}
-
-// sampledLogS returns log softmax(z·invTau)[y] as distill computes it
-// (maximum subtracted).
-func sampledLogS(z []float64, y int, invTau float64) float64 {
-	m := math.Inf(-1)
-	for _, v := range z {
-		m = max(m, v)
-	}
-	s := 0.0
-	for _, v := range z {
-		s += math.Exp((v - m) * invTau)
-	}
-	return (z[y]-m)*invTau - math.Log(s)
 }
