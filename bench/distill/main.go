@@ -30,12 +30,13 @@ import (
 	"math"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/rcsd-dev/rcsd/core/distill"
 
 	"github.com/rcsd-dev/rcsd/core/distill/distilltest"
+
+	"github.com/rcsd-dev/rcsd/bench/internal/rusage"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -104,22 +105,6 @@ func atoi(s string) int {
 
 // -------------------------------------------------------------- timing
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func peakRSSMiB() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Maxrss) / 1024
-}
-
 func rssMiB() float64 {
 	b, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
@@ -146,13 +131,13 @@ func bench(fn func() error, reps int) (wall, cpu time.Duration, inner int, err e
 	inner = max(1, int(math.Ceil(float64(200*time.Millisecond)/float64(one))))
 	wall, cpu = time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	for range reps {
-		c0, w0 := cpuTime(), time.Now()
+		c0, w0 := rusage.CPUTime(), time.Now()
 		for range inner {
 			if err = fn(); err != nil {
 				return
 			}
 		}
-		w, c := time.Since(w0), cpuTime()-c0
+		w, c := time.Since(w0), rusage.CPUTime()-c0
 		wall = min(wall, w/time.Duration(inner))
 		cpu = min(cpu, c/time.Duration(inner))
 	}
@@ -166,7 +151,7 @@ func emit(w io.Writer, mode, div string, grad bool, t, v int, wall, cpu time.Dur
 	}
 	s := wall.Seconds()
 	fmt.Fprintf(w, "side=go mode=%s div=%s dtype=float64 grad=%d T=%d V=%d wall_s=%.6g cpu_s=%.6g tokens_per_s=%.6g ns_per_entry=%.4g loss=%.17g inner=%d rss_data_mib=%.1f peak_rss_mib=%.1f input_mib=%.1f\n",
-		mode, div, g, t, v, s, cpu.Seconds(), float64(t)/s, s*1e9/(float64(t)*float64(v)), loss, inner, rss0, peakRSSMiB(), input)
+		mode, div, g, t, v, s, cpu.Seconds(), float64(t)/s, s*1e9/(float64(t)*float64(v)), loss, inner, rss0, rusage.PeakRSSMiB(), input)
 }
 
 func runSparse(w io.Writer, t, k, reps int) error {

@@ -23,7 +23,6 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	json "github.com/goccy/go-json"
@@ -31,6 +30,8 @@ import (
 	"github.com/rcsd-dev/rcsd/core/api"
 	"github.com/rcsd-dev/rcsd/core/distill"
 	"github.com/rcsd-dev/rcsd/core/trace"
+
+	"github.com/rcsd-dev/rcsd/bench/internal/rusage"
 )
 
 // lossRecord is cmd/rcsd's output record (cmd/rcsd/loss.go).
@@ -85,7 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	batch := trace.NewBatch(distill.TokenMean)
 	r := bufio.NewReaderSize(f, 1<<20)
 	var buf []byte
-	cpu0 := cpuTime()
+	cpu0 := rusage.CPUTime()
 	start := time.Now()
 	for lineNo := 1; ; lineNo++ {
 		t0 := time.Now()
@@ -154,7 +155,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	total := time.Since(start)
-	cpu := cpuTime() - cpu0
+	cpu := rusage.CPUTime() - cpu0
 	s := batch.Summary()
 	fmt.Fprintf(stdout, "traces=%d tokens=%d clipped_tokens=%d loss=%.17g warnings=%d\n", s.Traces, s.ValidTokens, s.ClippedTokens, s.Loss, nwarn)
 	fmt.Fprintf(stdout, "input %.1f MB, records %.1f MB (discarded); wall %.2f s, cpu %.2f s, %.1f MB/s, %.0f tokens/s\n",
@@ -170,13 +171,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  Batch.Add         %s\n", pct(tBatch))
 	fmt.Fprintf(stdout, "  encode record     %s\n", pct(tEncode))
 	return 0
-}
-
-// cpuTime is the process's user+sys CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

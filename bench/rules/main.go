@@ -16,11 +16,12 @@ import (
 	"io"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/rcsd-dev/rcsd/core/judge"
 	"github.com/rcsd-dev/rcsd/core/rubric"
+
+	"github.com/rcsd-dev/rcsd/bench/internal/rusage"
 )
 
 type data struct {
@@ -61,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for p := 0; p < *passes; p++ {
 		bits.Reset()
 		j := judge.NewRules() // a fresh judge: compilation is timed too
-		c0 := cpuTime()
+		c0 := rusage.CPUTime()
 		t0 := time.Now()
 		for i := range d.Items {
 			it := &d.Items[i]
@@ -74,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		dt := time.Since(t0)
-		cpu := cpuTime() - c0
+		cpu := rusage.CPUTime() - c0
 		if p == 0 || dt < best {
 			best = dt
 		}
@@ -88,14 +89,4 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sec := best.Seconds()
 	fmt.Fprintf(stdout, "go seconds=%.3f responses/s=%.0f MB/s=%.2f cpu_seconds=%.3f\n", sec, float64(len(d.Items))/sec, float64(nbytes)/sec/1e6, bestCPU.Seconds())
 	return 0
-}
-
-// cpuTime is the process's user+sys CPU time so far (GC workers
-// included), the steadier measure on a busy machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
