@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -58,7 +59,9 @@ func Parse(data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-var lineMsg = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+// lineMsg reads yaml.v3's "yaml: line N: message" (compiled on first
+// use: only errors need it).
+var lineMsg = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // parseError turns a yaml.v3 error ("yaml: line 4: did not find expected
 // key"; no line means line 1) into an Error at that line. yaml.v3 gives no
@@ -72,7 +75,7 @@ func parseError(data []byte, err error) *Error {
 		msg = msg[:i]
 	}
 	line := 1
-	if m := lineMsg.FindStringSubmatch(err.Error()); m != nil {
+	if m := lineMsg().FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
@@ -370,7 +373,44 @@ func keyString(k *yaml.Node) (string, error) {
 	return k.Value, nil
 }
 
-var jsonNumber = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$`)
+// isJSONNumber reports whether s is a number in JSON's grammar:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func isJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
 
 func (c *conv) scalar(n *yaml.Node) error {
 	switch n.ShortTag() {
@@ -383,7 +423,7 @@ func (c *conv) scalar(n *yaml.Node) error {
 		}
 		c.buf.WriteString(strconv.FormatBool(b))
 	case "!!int", "!!float":
-		if jsonNumber.MatchString(n.Value) {
+		if isJSONNumber(n.Value) {
 			if f, err := strconv.ParseFloat(n.Value, 64); err == nil || !math.IsInf(f, 0) {
 				c.buf.WriteString(n.Value)
 				return nil
@@ -406,7 +446,7 @@ func (c *conv) scalar(n *yaml.Node) error {
 		}
 		c.buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
 	default: // !!str, !!timestamp, !!binary and custom tags: the text
-		if n.Style == 0 && n.ShortTag() == "!!str" && jsonNumber.MatchString(n.Value) {
+		if n.Style == 0 && n.ShortTag() == "!!str" && isJSONNumber(n.Value) {
 			// yaml.v3 resolves a plain number out of int64 or float64 range
 			// as a string; it was meant as a number.
 			if f, _ := strconv.ParseFloat(n.Value, 64); math.IsInf(f, 0) {
