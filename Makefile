@@ -9,9 +9,9 @@ FUZZTIME ?= 10s
 # The WebAssembly builds (playground and Worker): encoding/json instead of
 # go-json and the demo model fetched beside the .wasm (core/internal/jsonx,
 # core/lm/demo), and no inlining in packages that run once per edit or never
-# in a hot loop (config, export, YAML, fmt, time, ...): 90 KB less gzip for
-# no measurable cost, where -gcflags=all=-l would save 200 KB more but make
-# the playground 1.6x slower (docs/playground.md).
+# in a hot loop (config, export, YAML, fmt, time, ...): 91 KB less gzip for
+# no measurable cost, where -gcflags=all=-l would save 109 KB more but make
+# the playground 1.6-2.2x slower under Node (BenchmarkPlayground).
 WASM_TAGS  := rcsd_stdjson,rcsd_nomodel
 WASM_COLD  := github.com/rcsd-dev/rcsd/core/export/... github.com/rcsd-dev/rcsd/core/config \
 	github.com/rcsd-dev/rcsd/core/source github.com/rcsd-dev/rcsd/core/diag go.yaml.in/yaml/v3 \
