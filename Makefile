@@ -22,7 +22,7 @@ WASM_FLAGS := -tags $(WASM_TAGS) -trimpath -ldflags='-s -w' $(foreach p,$(WASM_C
 WORKER_FLAGS := -tags $(WASM_TAGS) -trimpath -ldflags='-s -w'
 
 
-.PHONY: serve worker worker-dev worker-size worker-load worker-cpu test-worker wasm site test-browser help build demo test test-go test-wasm lint check-imports bench fuzz clean
+.PHONY: testdata serve worker worker-dev worker-size worker-load worker-cpu test-worker wasm site test-browser help build demo test test-go test-wasm lint check-imports bench fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -131,3 +131,6 @@ fuzz: ## short runs of every fuzz target (FUZZTIME=10s each)
 
 clean: ## remove build outputs
 	rm -rf $(BIN) bench/out
+
+testdata: ## write testdata/healthbench/items.jsonl: the public HealthBench rows in ../shared/data joined with the project's labels (never committed)
+	$(GO) run ./cmd/internal/fixtures

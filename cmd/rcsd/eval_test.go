@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/rcsd-dev/rcsd/internal/shareddata"
+
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,7 +22,9 @@ import (
 // exact: both sides print float64 values in their shortest round-trip
 // form.
 func TestEvalHealthBenchConformance(t *testing.T) {
-	const dir = "../../testdata/healthbench"
+	// The items are built from the public rows in ../shared/data and the
+	// project's labels (never committed; internal/shareddata).
+	dir := shareddata.HealthBenchFixture(t, "../..")
 	var expected struct {
 		Seed     int `json:"seed"`
 		Examples []struct {

@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -14,10 +13,7 @@ import (
 // the field-by-field slow path reads it to the same item with the same
 // diagnostics, so the speed-up can never change a result.
 func FuzzFastSlowAgree(f *testing.F) {
-	row, err := os.ReadFile("testdata/healthbench_row19.jsonl")
-	if err != nil {
-		f.Fatal(err)
-	}
+	row := append(readRow19(f), '\n')
 	for _, s := range []string{
 		string(row),
 		`{"id": "q1", "prompt": "Why?", "rubric": [{"title": "a", "description": "Names Paris.", "weight": 5}], "responses": ["Paris.", "Lyon."], "labels": [[true], [false]]}`,

@@ -1,8 +1,9 @@
 package eval
 
 import (
+	"github.com/rcsd-dev/rcsd/internal/shareddata"
+
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -29,15 +30,11 @@ func colOf(line, marker string) int {
 	return i + 1
 }
 
-// readRow19 returns row 19 of healthbench_oss_eval_first30.jsonl
-// (testdata/healthbench_row19.jsonl, values unchanged): 3 criteria worth
-// 9, 4 and −8 points, one example tag, no response.
+// readRow19 returns row 19 of healthbench_oss_eval_first30.jsonl in
+// ../shared/data (public data, never committed), verbatim: 3 criteria
+// worth 9, 4 and −8 points, one example tag, no response.
 func readRow19(t testing.TB) []byte {
-	b, err := os.ReadFile("testdata/healthbench_row19.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []byte(strings.TrimRight(string(b), "\n"))
+	return shareddata.HealthBenchRow(t, 18)
 }
 
 // withFields returns the JSON object line with extra fields set.

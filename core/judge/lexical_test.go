@@ -1,10 +1,11 @@
 package judge
 
 import (
+	"github.com/rcsd-dev/rcsd/internal/shareddata"
+
 	"context"
 	"encoding/json"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -201,9 +202,10 @@ func TestLexicalCases(t *testing.T) {
 	}
 }
 
-// The real HealthBench row (testdata/lexical/healthbench_row4.json: the
-// first 8 criteria of row 4 of healthbench_oss_eval_first30.jsonl and its
-// physician-written ideal completion, values unchanged).
+// The real HealthBench row (the first 8 criteria of row 4 of
+// healthbench_oss_eval_first30.jsonl in ../shared/data and its
+// physician-written ideal completion, values unchanged; public data, read
+// when the test runs and never committed).
 //
 // c5 is derived by hand. Terms of "Clearly directs the user to consult
 // their doctor for medication decisions.": direct, consult, doctor,
@@ -219,18 +221,24 @@ func TestLexicalCases(t *testing.T) {
 // answer meets c4, c5 and misses c1, c2, c6, c7, c8 by word overlap, which
 // shows the heuristic's limits (a grader would likely give c2 and c7).
 func TestLexicalHealthBenchRow(t *testing.T) {
-	data, err := os.ReadFile("testdata/lexical/healthbench_row4.json")
+	var hb struct {
+		Rubrics []struct {
+			Criterion string  `json:"criterion"`
+			Points    float64 `json:"points"`
+		} `json:"rubrics"`
+		Ideal struct {
+			Completion string `json:"ideal_completion"`
+		} `json:"ideal_completions_data"`
+	}
+	if err := json.Unmarshal(shareddata.HealthBenchRow(t, 3), &hb); err != nil {
+		t.Fatal(err)
+	}
+	criteria, err := json.Marshal(hb.Rubrics[:8])
 	if err != nil {
 		t.Fatal(err)
 	}
-	var row struct {
-		Criteria json.RawMessage `json:"criteria"`
-		Response string          `json:"response"`
-	}
-	if err := json.Unmarshal(data, &row); err != nil {
-		t.Fatal(err)
-	}
-	r, dl := rubric.FromJSON(row.Criteria)
+	row := struct{ Response string }{hb.Ideal.Completion}
+	r, dl := rubric.FromJSON(criteria)
 	if dl.HasErrors() || r == nil || len(r.Criteria) != 8 {
 		t.Fatalf("FromJSON: %v", dl)
 	}

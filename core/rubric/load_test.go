@@ -1,6 +1,8 @@
 package rubric_test
 
 import (
+	"github.com/rcsd-dev/rcsd/internal/shareddata"
+
 	"bytes"
 	"fmt"
 	"os"
@@ -13,30 +15,26 @@ import (
 	"github.com/rcsd-dev/rcsd/core/rubric"
 )
 
-// TestLoadGolden loads every file under testdata/load and compares the
-// rubric it yields (format and criteria as JSON) and every diagnostic,
-// one per line in the file:line:col form, with testdata/load/<name>.golden.
+// TestLoadGolden loads the input of every golden file under testdata/load
+// and compares the rubric it yields (format and criteria as JSON) and every
+// diagnostic, one per line in the file:line:col form, with
+// testdata/load/<name>.golden. Inputs that are public data are not
+// committed: sharedInputs builds them from ../shared/data.
 // UPDATE_GOLDEN=1 rewrites the golden files; read the diff before
 // committing it, since the golden files are the reviewed expectations.
 func TestLoadGolden(t *testing.T) {
-	files, err := filepath.Glob("testdata/load/*")
+	goldens, err := filepath.Glob("testdata/load/*.golden")
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, ".golden") {
-			continue
-		}
+	for _, golden := range goldens {
+		f := strings.TrimSuffix(golden, ".golden")
 		n++
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data := loadInput(t, f)
 			got := render(name, data)
-			golden := f + ".golden"
 			if os.Getenv("UPDATE_GOLDEN") != "" {
 				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
@@ -55,6 +53,29 @@ func TestLoadGolden(t *testing.T) {
 	if n < 15 {
 		t.Fatalf("found only %d inputs under testdata/load", n)
 	}
+}
+
+// sharedInputs are the golden cases whose input is public data, built
+// from ../shared/data when the tests run (never committed).
+var sharedInputs = map[string]func(testing.TB) []byte{
+	// Row 1 of the HealthBench rows, verbatim.
+	"healthbench-row.json": func(t testing.TB) []byte {
+		return append(shareddata.HealthBenchRow(t, 0), '\n')
+	},
+}
+
+// loadInput reads the input of a golden case: the committed file, or for
+// public data the bytes sharedInputs builds.
+func loadInput(t testing.TB, f string) []byte {
+	t.Helper()
+	if build, ok := sharedInputs[filepath.Base(f)]; ok {
+		return build(t)
+	}
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func render(name string, data []byte) string {

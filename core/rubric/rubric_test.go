@@ -1,6 +1,8 @@
 package rubric_test
 
 import (
+	"github.com/rcsd-dev/rcsd/internal/shareddata"
+
 	"bufio"
 	"bytes"
 	"os"
@@ -18,9 +20,9 @@ import (
 // The counts come from the data's README (352 criteria, 102 with
 // negative points), which were counted with Python from the same file.
 func TestHealthBenchRows(t *testing.T) {
-	f, err := os.Open("../../../shared/data/healthbench_oss_eval_first30.jsonl")
+	f, err := os.Open(shareddata.Path(t, shareddata.HealthBenchRows))
 	if err != nil {
-		t.Skipf("shared data not present: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -200,11 +202,7 @@ func TestLintCodes(t *testing.T) {
 // there is no error.
 func FuzzLoad(f *testing.F) {
 	for _, name := range []string{"own-ok.yaml", "rar-ok.json", "healthbench-row.json", "validate-errors.yaml", "lint.yaml", "own-typo.yaml", "flow.yaml"} {
-		data, err := os.ReadFile("testdata/load/" + name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
+		f.Add(loadInput(f, "testdata/load/"+name))
 	}
 	f.Add([]byte(`[{"criteria": "a", "score": 1e400}]`))
 	f.Add([]byte("criteria:\n  - &a {id: x}\n  - *a\n"))

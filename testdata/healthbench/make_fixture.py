@@ -17,7 +17,10 @@ states them (written out independently here, not copied):
                means of np.random.choice(values, len(values)), with np.random.seed(SEED)
                set once before aggregating.
 Run with Debian's numpy: /usr/bin/python3 make_fixture.py SRC.jsonl
-Writes items.jsonl and expected.json next to this script.
+Writes labels.json (the project's labels) and expected.json next to this
+script. The rows are public data and are never committed: the Go tests join
+them with labels.json when they run (internal/shareddata), and
+`go run ./cmd/internal/fixtures` writes the items as items.jsonl (git-ignored).
 """
 import json
 import os
@@ -81,9 +84,15 @@ for name, values in name2values.items():
 for k in ("score", "score:n_samples", "score:bootstrap_std"):
     agg.pop(k)
 
-with open(os.path.join(here, "items.jsonl"), "w", encoding="utf-8") as f:
-    for row in items:
-        f.write(json.dumps(row, ensure_ascii=False) + "\n")
+ABOUT = ("Project-made labels for the HealthBench conformance fixture: one verdict per rubric item of each "
+         "of the first 30 rows of ../shared/data/healthbench_oss_eval_first30.jsonl, drawn with Python's "
+         "random.Random(2026), P(met) = 0.55, in row order (make_fixture.py). The rows themselves are public "
+         "data and are not committed; internal/shareddata joins them with these labels when the tests run.")
+with open(os.path.join(here, "labels.json"), "w", encoding="utf-8") as f:
+    f.write('{\n "about": %s,\n "rows": [\n' % json.dumps(ABOUT))
+    f.write(",\n".join('  {"prompt_id": %s, "labels": %s}' % (json.dumps(r["prompt_id"]), json.dumps(r["labels"]))
+                        for r in items))
+    f.write("\n ]\n}\n")
 with open(os.path.join(here, "expected.json"), "w", encoding="utf-8") as f:
     json.dump({"seed": SEED, "numpy": np.__version__, "examples": per_example,
                "aggregate": dict(sorted(agg.items()))}, f, indent=1, sort_keys=False)
