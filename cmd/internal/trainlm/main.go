@@ -1,14 +1,20 @@
 // Command trainlm builds the embedded demo language model of
 // core/lm/demo from its corpus, and reports its held-out perplexity.
 //
-//	go run ./cmd/internal/trainlm -corpus core/lm/demo/corpus -out core/lm/demo/model.bin.gz
-//	go run ./cmd/internal/trainlm -corpus core/lm/demo/corpus -eval
+//	go run ./cmd/internal/trainlm -out core/lm/demo/model.bin.gz
+//	go run ./cmd/internal/trainlm -eval
+//	go run ./cmd/internal/trainlm -corpus DIR -eval     # your own *.txt files
 //
+// The corpus is built from the public rows in ../shared/data (or
+// $RCSD_SHARED_DATA) when it runs, never committed (internal/shareddata).
 // The same corpus gives the same payload byte for byte; `go generate
 // ./core/lm/demo` runs the first command.
 package main
 
 import (
+	"github.com/rcsd-dev/rcsd/internal/shareddata"
+	"maps"
+
 	"bytes"
 	"compress/gzip"
 	"flag"
@@ -29,7 +35,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("trainlm", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	corpus := fs.String("corpus", "core/lm/demo/corpus", "directory of *.txt corpus files")
+	corpus := fs.String("corpus", "", "directory of *.txt corpus files (default: built from ../shared/data)")
 	out := fs.String("out", "", "write the gzipped model here")
 	eval := fs.Bool("eval", false, "print held-out perplexity with and without the cache")
 	order := fs.Int("order", demo.DefaultTrainConfig.Order, "n-gram order")
@@ -95,22 +101,36 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // readCorpus reads every *.txt file of dir in lexical order and splits its
 // documents into the training and held-out slices.
+// An empty dir means the corpus built from the shared data.
 func readCorpus(dir string) (train, held []string, err error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*.txt"))
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(names) == 0 {
-		return nil, nil, fmt.Errorf("no *.txt files in %s", dir)
-	}
-	slices.Sort(names)
-	i := 0
-	for _, name := range names {
-		b, err := os.ReadFile(name)
+	files := map[string]string{}
+	if dir == "" {
+		shared, err := shareddata.Dir()
+		if err == nil {
+			files, err = shareddata.DemoCorpus(shared)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("the corpus is built from the public rows in ../shared/data (or set RCSD_SHARED_DATA): %w", err)
+		}
+	} else {
+		names, err := filepath.Glob(filepath.Join(dir, "*.txt"))
 		if err != nil {
 			return nil, nil, err
 		}
-		for _, d := range demo.Documents(string(b)) {
+		if len(names) == 0 {
+			return nil, nil, fmt.Errorf("no *.txt files in %s", dir)
+		}
+		for _, name := range names {
+			b, err := os.ReadFile(name)
+			if err != nil {
+				return nil, nil, err
+			}
+			files[filepath.Base(name)] = string(b)
+		}
+	}
+	i := 0
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		for _, d := range demo.Documents(files[name]) {
 			if demo.HeldOut(i) {
 				held = append(held, d)
 			} else {

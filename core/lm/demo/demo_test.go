@@ -1,12 +1,14 @@
 package demo
 
 import (
+	"github.com/rcsd-dev/rcsd/internal/shareddata"
+	"maps"
+
 	"bytes"
 	"compress/gzip"
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -16,22 +18,20 @@ import (
 	"unicode/utf8"
 )
 
-// readCorpus mirrors cmd/internal/trainlm: every corpus/*.txt in lexical
-// order, documents split into the training and held-out slices.
+// readCorpus mirrors cmd/internal/trainlm: the corpus files built from
+// the public rows in ../shared/data (never committed) in lexical order of
+// their names, documents split into the training and held-out slices.
 func readCorpus(t testing.TB) (train, held []string) {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join("corpus", "*.txt"))
-	if err != nil || len(names) == 0 {
-		t.Fatalf("corpus files: %v (%d found)", err, len(names))
+	shareddata.Path(t, shareddata.PrometheusRows)
+	files, err := shareddata.DemoCorpus(filepath.Dir(shareddata.Path(t, shareddata.HealthBenchRows)))
+	if err != nil {
+		t.Fatal(err)
 	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(files))
 	i := 0
 	for _, name := range names {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range Documents(string(b)) {
+		for _, d := range Documents(files[name]) {
 			if HeldOut(i) {
 				held = append(held, d)
 			} else {
@@ -53,7 +53,7 @@ func load(t testing.TB) *Model {
 }
 
 // The embedded model must be exactly what the committed generator builds
-// from the committed corpus, so nobody can change one without the other.
+// from the corpus, so nobody can change one without the other.
 func TestEmbeddedModelMatchesFreshBuild(t *testing.T) {
 	train, _ := readCorpus(t)
 	fresh, err := Train(train, DefaultTrainConfig)

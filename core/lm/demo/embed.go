@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-//go:generate go run ../../../cmd/internal/trainlm -corpus corpus -out model.bin.gz
+//go:generate go run ../../../cmd/internal/trainlm -out model.bin.gz
 
 var loaded struct {
 	mu   sync.Mutex
