@@ -340,7 +340,7 @@ func jsonDiag(err error) diag.Diagnostic {
 	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 		name := strings.Trim(f, `"`)
 		d := diag.Errorf("distill-unknown-field", "$."+name, "unknown option %q", name)
-		if s := closestField(name); s != "" {
+		if s := diag.Suggest(name, optionFields); s != "" {
 			d.Hint = fmt.Sprintf("did you mean %q?", s)
 		}
 		return d
@@ -351,34 +351,3 @@ func jsonDiag(err error) diag.Diagnostic {
 var optionFields = []string{"divergence", "beta", "temperature", "support", "top_k", "tail",
 	"clip_entry", "clip_token", "reduction", "skip_first", "mask_thinking", "think_end_token",
 	"estimator", "kl_coef", "discount"}
-
-// closestField returns the option field within edit distance 2 of name.
-func closestField(name string) string {
-	best, bestD := "", 3
-	for _, f := range optionFields {
-		if d := editDistance(strings.ToLower(name), f); d < bestD {
-			best, bestD = f, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}

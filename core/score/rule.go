@@ -1,6 +1,8 @@
 package score
 
 import (
+	"github.com/rcsd-dev/rcsd/core/diag"
+
 	"fmt"
 	"strings"
 
@@ -44,49 +46,10 @@ func ParseRule(s string) (Rule, error) {
 		names[i] = string(r)
 	}
 	msg := fmt.Sprintf("score: unknown rule %q (valid: %s)", s, strings.Join(names, ", "))
-	if near := closest(s, names); near != "" {
+	if near := diag.Suggest(s, names); near != "" {
 		msg += fmt.Sprintf("; did you mean %q?", near)
 	}
 	return "", fmt.Errorf("%s", msg)
-}
-
-// closest returns the name nearest to s when it is near enough to be a
-// likely typo (case-insensitive edit distance at most 2, or at most a third
-// of the name), else "".
-func closest(s string, names []string) string {
-	best, bestD := "", -1
-	ls := strings.ToLower(s)
-	for _, n := range names {
-		d := editDistance(ls, n)
-		if bestD < 0 || d < bestD {
-			best, bestD = n, d
-		}
-	}
-	if bestD >= 0 && (bestD <= 2 || 3*bestD <= len(best)) && bestD < len(best) {
-		return best
-	}
-	return ""
-}
-
-// editDistance is the Levenshtein distance between a and b, by bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Result is a score with what a caller should report beside it.
