@@ -487,49 +487,12 @@ func numberLiteral(raw []byte) (lit string, isString, ok bool) {
 		if json.Unmarshal(b, &s) != nil {
 			return "", true, false
 		}
-		return s, true, isJSONNumber(s)
+		return s, true, json.IsNumber(s)
 	}
 	if b[0] == '-' || b[0] >= '0' && b[0] <= '9' {
 		return string(b), false, true
 	}
 	return "", false, false
-}
-
-// isJSONNumber reports whether s is a number by JSON's grammar:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func isJSONNumber(s string) bool {
-	i := 0
-	digits := func() int {
-		j := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		return i - j
-	}
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	if i < len(s) && s[i] == '0' {
-		i++
-	} else if digits() == 0 {
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(s)
 }
 
 // integer reads an integer field; absent is an error only when required.

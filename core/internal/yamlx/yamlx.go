@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/rcsd-dev/rcsd/core/internal/jsonx"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -373,45 +375,6 @@ func keyString(k *yaml.Node) (string, error) {
 	return k.Value, nil
 }
 
-// isJSONNumber reports whether s is a number in JSON's grammar:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func isJSONNumber(s string) bool {
-	i := 0
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	digits := func() int {
-		n := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-			n++
-		}
-		return n
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case digits() == 0:
-		return false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(s)
-}
-
 func (c *conv) scalar(n *yaml.Node) error {
 	switch n.ShortTag() {
 	case "!!null":
@@ -423,7 +386,7 @@ func (c *conv) scalar(n *yaml.Node) error {
 		}
 		c.buf.WriteString(strconv.FormatBool(b))
 	case "!!int", "!!float":
-		if isJSONNumber(n.Value) {
+		if jsonx.IsNumber(n.Value) {
 			if f, err := strconv.ParseFloat(n.Value, 64); err == nil || !math.IsInf(f, 0) {
 				c.buf.WriteString(n.Value)
 				return nil
@@ -446,7 +409,7 @@ func (c *conv) scalar(n *yaml.Node) error {
 		}
 		c.buf.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
 	default: // !!str, !!timestamp, !!binary and custom tags: the text
-		if n.Style == 0 && n.ShortTag() == "!!str" && isJSONNumber(n.Value) {
+		if n.Style == 0 && n.ShortTag() == "!!str" && jsonx.IsNumber(n.Value) {
 			// yaml.v3 resolves a plain number out of int64 or float64 range
 			// as a string; it was meant as a number.
 			if f, _ := strconv.ParseFloat(n.Value, 64); math.IsInf(f, 0) {
