@@ -337,22 +337,3 @@ func TestValidateBrokenFiles(t *testing.T) {
 	}
 }
 
-// TestEvalTextGolden pins `rcsd eval --format text examples/math.jsonl`,
-// the feedback a person reads (UPDATE_GOLDEN=1 rewrites it). The output
-// does not depend on concurrency.
-func TestEvalTextGolden(t *testing.T) {
-	out, errOut, code := rcsd(t, "", "eval", "-q", "--format", "text", "../../examples/math.jsonl")
-	if code != 0 || errOut != "" {
-		t.Fatalf("exit %d, stderr %q", code, errOut)
-	}
-	golden(t, "eval-text-math.golden", out)
-	out1, _, _ := rcsd(t, "", "eval", "-q", "--format", "text", "--concurrency", "1", "../../examples/math.jsonl")
-	if out1 != out {
-		t.Errorf("--concurrency 1 changes the text output")
-	}
-	// Text output cannot be resumed.
-	_, errOut, code = rcsd(t, "", "eval", "--format", "text", "--resume", "-o", filepath.Join(t.TempDir(), "o.txt"), "../../examples/math.jsonl")
-	if code != exitUsage || errOut != "rcsd eval: --resume works with --format jsonl only\n" {
-		t.Errorf("--format text --resume: exit %d, stderr %q", code, errOut)
-	}
-}

@@ -7,18 +7,23 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
 var update = flag.Bool("update", os.Getenv("UPDATE_GOLDEN") == "1", "rewrite golden files")
 
 // TestMain lets tests run the real binary in a child process (for kill
-// tests): with RCSD_TEST_MAIN=1 the test binary is rcsd itself.
+// tests): with RCSD_TEST_MAIN=1 the test binary is rcsd itself. The CLI
+// transcripts (TestScript) run it as the command `rcsd`.
 func TestMain(m *testing.M) {
 	if os.Getenv("RCSD_TEST_MAIN") == "1" {
-		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(main1())
 	}
-	os.Exit(m.Run())
+	testscript.Main(m, map[string]func(){"rcsd": func() { os.Exit(main1()) }})
 }
+
+func main1() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) }
 
 // rcsd runs the CLI in-process.
 func rcsd(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
