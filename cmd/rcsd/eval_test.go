@@ -336,4 +336,3 @@ func TestValidateBrokenFiles(t *testing.T) {
 		t.Errorf("--format json: second diagnostic %+v", d)
 	}
 }
-
