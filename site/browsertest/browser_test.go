@@ -486,10 +486,11 @@ func TestPlayground(t *testing.T) {
 
 // coldLoadWork checks what the cold load did, where its time (1.5 s on
 // an idle machine, in the perf artifact) varies with the machine's load:
-// each file came from the server once and whole (a second rcsd.wasm means
-// the streaming compile failed and the page downloaded it again), nothing
-// outside bin/site was asked for, and the first result took one pass of
-// the core. The .wasm's size has its own budget (sizes).
+// each file came from the server once and whole, nothing outside bin/site
+// was asked for, the files besides rcsd.wasm stay within a byte budget
+// (the .wasm has its own, in sizes), rcsd.wasm was compiled while it
+// downloaded (not after, from a second fetch the browser's cache may
+// answer), and the first result took one pass of the core.
 func coldLoadWork(t *testing.T, s *session, perf map[string]any) {
 	t.Helper()
 	hits, bytes := s.served.snapshot()
@@ -515,6 +516,13 @@ func coldLoadWork(t *testing.T, s *session, perf map[string]any) {
 		if hits[f] == 0 {
 			t.Errorf("cold load: %s never served (%v)", f, hits)
 		}
+	}
+	// 488,442 bytes on 2026-12-04, 385,422 of them the demo model.
+	if rest := total - bytes["/rcsd.wasm"]; rest > 600_000 {
+		t.Errorf("cold load: %d bytes besides rcsd.wasm, over the 600,000-byte budget (%v)", rest, bytes)
+	}
+	if !eval[bool](s, `window.rcsdPlayground.engine().wasm_streamed === true`) {
+		t.Error("cold load: rcsd.wasm was not compiled while it downloaded (WebAssembly.instantiateStreaming failed; is it served as application/wasm?)")
 	}
 	passes := eval[int](s, `window.rcsdPlayground.perf.steps.length`)
 	if passes != 1 {
