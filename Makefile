@@ -22,7 +22,7 @@ WASM_FLAGS := -tags $(WASM_TAGS) -trimpath -ldflags='-s -w' $(foreach p,$(WASM_C
 WORKER_FLAGS := -tags $(WASM_TAGS) -trimpath -ldflags='-s -w'
 
 
-.PHONY: testdata serve worker worker-dev worker-size worker-load worker-cpu test-worker wasm site test-browser help build demo test test-go test-wasm lint check-imports bench fuzz clean
+.PHONY: deps testdata serve worker worker-dev worker-size worker-load worker-cpu test-worker wasm site test-browser help build demo test test-go test-wasm lint check-imports bench fuzz clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[1m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,8 +72,7 @@ worker: ## build the Cloudflare Worker (cmd/worker: js/wasm, encoding/json, no d
 	GOOS=js GOARCH=wasm $(GO) build $(WORKER_FLAGS) -o $(WORKER)/app.wasm ./cmd/worker
 
 $(WRANGLER): package.json package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
+	bash .ci/deps wrangler
 
 worker-dev: worker site $(WRANGLER) ## run the Worker locally (playground + API): wrangler dev on http://127.0.0.1:$(WORKER_PORT)/
 	$(WRANGLER_ENV) $(WRANGLER) dev --ip 127.0.0.1 --port $(WORKER_PORT)
@@ -93,7 +92,10 @@ test-worker: worker site $(WRANGLER) ## the Worker under wrangler dev: every end
 	$(GO) test -count=1 -tags rcsd_wrangler ./cmd/worker
 	$(GO) run ./bench/worker -wrangler $(WRANGLER) -concurrency 8 -duration 5s
 
-test: lint check-imports test-go test-wasm test-browser test-worker ## run every test (what CI runs)
+deps: ## install what the tests need when missing: Node and npm, Chromium (Debian packages; sudo when not root), wrangler (npm ci into node_modules/)
+	bash .ci/deps
+
+test: deps lint check-imports test-go test-wasm test-browser test-worker ## run every test (what CI runs), after make deps
 
 test-go: ## Go tests (race detector on the concurrent packages)
 	$(GO) test -count=1 ./...
@@ -104,7 +106,7 @@ test-browser: build site ## the playground in headless Chromium (chromedp; scree
 	$(GO) test -count=1 -tags browser ./site/...
 
 test-wasm: ## the core's tests compiled to WebAssembly, run under Node
-	@command -v node >/dev/null || { echo "node is needed for the wasm tests (.ci/run installs it)"; exit 1; }
+	@command -v node >/dev/null || { echo "node is needed for the wasm tests (make deps installs it)"; exit 1; }
 	PATH="$(WASMDIR):$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 -tags rcsd_stdjson ./core/...
 
 lint: ## gofmt and go vet

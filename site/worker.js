@@ -24,9 +24,11 @@ async function start() {
   const booted = new Promise((resolve) => { self.rcsdReady = resolve; });
   const resp = fetch("rcsd.wasm");
   let instance;
+  let streamed = true; // compiled while it downloaded (the browser test checks it)
   try {
     ({ instance } = await WebAssembly.instantiateStreaming(resp, go.importObject));
   } catch (e) {
+    streamed = false;
     // A server that does not send application/wasm: fall back to bytes.
     const bytes = await (await fetch("rcsd.wasm")).arrayBuffer();
     ({ instance } = await WebAssembly.instantiate(bytes, go.importObject));
@@ -39,6 +41,7 @@ async function start() {
   }
   const withModel = JSON.parse(await self.rcsd.setModel(new Uint8Array(await model)));
   withModel.boot_ms = performance.now() - t0;
+  withModel.wasm_streamed = streamed;
   return withModel;
 }
 

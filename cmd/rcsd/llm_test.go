@@ -33,7 +33,7 @@ func llmTestInput(response string) *judge.Input {
 }
 
 func llmTestSettings(s *remotetest.Server, mode, cache string) llmSettings {
-	return llmSettings{url: s.URL, model: "grader", mode: mode, cache: cache, timeout: 5 * time.Second, retries: 3}
+	return llmSettings{url: s.URL, model: "grader", mode: mode, cache: cache, timeout: time.Minute, retries: 3} // the timeout detects a hung server only
 }
 
 // llmJudgeOnce runs one judge, as one rcsd eval run would: build, judge the

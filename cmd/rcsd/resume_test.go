@@ -135,7 +135,7 @@ func startChild(t *testing.T, args ...string) *child {
 }
 
 // wait returns the child's exit code (-1 when killed by a signal) or
-// fails when it does not end within d.
+// fails when it does not end within d (a hang detector, not a budget).
 func (c *child) wait(t *testing.T, d time.Duration) (code int, signaled bool) {
 	t.Helper()
 	select {
@@ -159,22 +159,24 @@ func (c *child) wait(t *testing.T, d time.Duration) (code int, signaled bool) {
 // waitForLines waits until p holds at least one complete line.
 func waitForLines(t *testing.T, p string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a hang detector
 	for time.Now().Before(deadline) {
 		if b, _ := os.ReadFile(p); bytes.IndexByte(b, '\n') >= 0 {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	t.Fatalf("no output line in %s after 20s", p)
+	t.Fatalf("no output line in %s after 2 minutes", p)
 }
 
 // waitForIdle waits until p has not grown for a second: the child has
-// judged what it could and waits for more input.
+// judged what it could and waits for more input. On a loaded machine a
+// pause while judging can pass for idle; the subtest then signals a run
+// that is still judging, which the same guarantees cover.
 func waitForIdle(t *testing.T, p string) {
 	t.Helper()
 	last, since := int64(-1), time.Now()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		st, err := os.Stat(p)
 		if err != nil {
 			t.Fatal(err)
@@ -185,7 +187,7 @@ func waitForIdle(t *testing.T, p string) {
 			return
 		}
 	}
-	t.Fatalf("%s kept growing for 15s", p)
+	t.Fatalf("%s kept growing for 2 minutes", p)
 }
 
 // TestEvalKillResume starts the real binary on a few thousand items,
@@ -247,7 +249,7 @@ func TestEvalKillResume(t *testing.T) {
 			if err := c.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			code, signaled := c.wait(t, 10*time.Second)
+			code, signaled := c.wait(t, time.Minute)
 			got := readFile(t, out)
 			keys, torn := recordKeys(t, got)
 			switch sig {

@@ -624,37 +624,67 @@ func isVerdictList(raw string) bool {
 // looked like the start of a JSON object but ran to the end of the text
 // unclosed: a truncated reply.
 func scanJSON(text string, shaped func(string) bool) (found []string, cut bool) {
-	starts := 0
+	found, cut, _ = scanJSONWork(text, shaped)
+	return found, cut
+}
+
+// scanWork is what one scan did: the candidates it tried and the bytes it
+// examined (looking for a candidate, matching its brackets, then checking
+// a closed one with json.Valid and the shape test, each counted as reading
+// the candidate whole). Each candidate reads at most 3·len(text) bytes and
+// finding the candidates reads the text once, so
+//
+//	bytes ≤ (1 + 3·maxJSONStarts)·len(text)
+//
+// whatever the text: linear in its length. The tests assert this bound
+// rather than a time.
+type scanWork struct {
+	starts, bytes int
+}
+
+// scanJSONWork is scanJSON that also reports its work.
+func scanJSONWork(text string, shaped func(string) bool) (found []string, cut bool, work scanWork) {
+	var stack []byte // reused by every candidate
 	for i := 0; i < len(text); {
 		j := strings.IndexAny(text[i:], "{[")
 		if j < 0 {
+			work.bytes += len(text) - i
 			break
 		}
+		work.bytes += j + 1
 		start := i + j
-		if starts++; starts > maxJSONStarts {
+		if work.starts++; work.starts > maxJSONStarts {
+			work.starts--
 			break
 		}
-		end, closed := matchBrackets(text, start)
+		end, closed := matchBrackets(text, start, &stack)
 		if closed {
+			work.bytes += end - start
 			if raw := text[start:end]; json.Valid([]byte(raw)) && shaped(raw) {
+				work.bytes += 2 * len(raw)
 				found = append(found, raw)
 				i = end
 				continue
 			}
-		} else if end == len(text) && opensObject(text[start:]) {
-			cut = true
+			work.bytes += 2 * (end - start)
+		} else {
+			work.bytes += min(end+1, len(text)) - start
+			if end == len(text) && opensObject(text[start:]) {
+				cut = true
+			}
 		}
 		i = start + 1
 	}
-	return found, cut
+	return found, cut, work
 }
 
 // matchBrackets finds where the bracketed value starting at text[start]
 // ends (exclusive), skipping JSON strings. closed is false when a bracket
 // does not match (end is its position) or the text ends first (end is
-// len(text)).
-func matchBrackets(text string, start int) (end int, closed bool) {
-	var stack []byte
+// len(text)). stack is scratch space, kept by the caller across calls.
+func matchBrackets(text string, start int, stack *[]byte) (end int, closed bool) {
+	st := (*stack)[:0]
+	defer func() { *stack = st }()
 	inString, escaped := false, false
 	for k := start; k < len(text); k++ {
 		c := text[k]
@@ -673,15 +703,15 @@ func matchBrackets(text string, start int) (end int, closed bool) {
 		case '"':
 			inString = true
 		case '{':
-			stack = append(stack, '}')
+			st = append(st, '}')
 		case '[':
-			stack = append(stack, ']')
+			st = append(st, ']')
 		case '}', ']':
-			if stack[len(stack)-1] != c {
+			if st[len(st)-1] != c {
 				return k, false
 			}
-			stack = stack[:len(stack)-1]
-			if len(stack) == 0 {
+			st = st[:len(st)-1]
+			if len(st) == 0 {
 				return k + 1, true
 			}
 		}

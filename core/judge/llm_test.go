@@ -285,19 +285,90 @@ func TestParseVerdictList(t *testing.T) {
 	}
 }
 
+// TestLLMScanJSONBounded checks that reading a reply does work linear in
+// its length, whatever it holds: the bytes the scanner examines (counted
+// where it reads them) stay within a fixed number per byte of reply, on
+// texts made so that every '{' and '[' starts a candidate that runs far.
+// The sizes grow from small so that a scanner without a bound on
+// candidates fails on the first size, before the quadratic work gets
+// long. The time it takes is BenchmarkScanJSON's.
 func TestLLMScanJSONBounded(t *testing.T) {
-	// Unclosed brackets everywhere: each start scans to the end, so the
-	// number of starts tried must be bounded.
-	text := strings.Repeat("[", maxReplyBytes-1)
-	start := time.Now()
-	if _, _, err := parseCriterionReply(text); err == nil {
-		t.Error("accepted a reply of brackets")
+	// (1 + 3·maxJSONStarts) at 256 candidates (see scanWork): a fixed
+	// number here, so raising the bound in llm.go is a visible choice.
+	const perByte = 1 + 3*256
+	hostile := []struct{ name, unit string }{
+		{"unclosed lists", "["},
+		{"unclosed objects", `{"a":`},
+		{"balanced but invalid", "[{"},
+		{"brackets in and out of strings", `"[`},
+		{"prose with asides", "see [note {"},
 	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %v", d)
+	for _, n := range []int{1 << 12, 1 << 14, 1 << 16} {
+		for _, h := range hostile {
+			text := strings.Repeat(h.unit, n/len(h.unit)+1)[:n]
+			if h.name == "balanced but invalid" {
+				text = strings.Repeat("[{", n/4) + strings.Repeat("}]", n/4)
+			}
+			found, _, work := scanJSONWork(text, isVerdictList)
+			if len(found) != 0 {
+				t.Errorf("%s, %d bytes: found %d values", h.name, len(text), len(found))
+			}
+			if work.bytes > perByte*len(text) {
+				t.Fatalf("%s, %d bytes: %d bytes examined (%.0f per byte), want at most %d per byte", h.name, len(text), work.bytes, float64(work.bytes)/float64(len(text)), perByte)
+			}
+		}
+	}
+	if _, _, err := parseCriterionReply(strings.Repeat("[", maxReplyBytes-1)); err == nil {
+		t.Error("accepted a reply of brackets")
 	}
 	if _, _, err := parseCriterionReply(strings.Repeat("x", maxReplyBytes+1)); err == nil || !strings.Contains(err.Error(), "bytes, more than") {
 		t.Errorf("oversized reply: %v", err)
+	}
+}
+
+// TestLLMScanJSONWork pins the count on small replies, worked by hand:
+// the count is the scanner's reading, not an estimate.
+func TestLLMScanJSONWork(t *testing.T) {
+	tests := []struct {
+		text   string
+		shaped func(string) bool
+		want   scanWork
+	}{
+		// "ok " to the '{' (4 bytes), its brackets (8), json.Valid and the
+		// shape test (2·8); found, so the scan goes on after it: nothing left.
+		{`ok {"a": 1}`, hasKey("a"), scanWork{starts: 1, bytes: 4 + 8 + 16}},
+		// The same but not of the shape: the search goes on one byte after
+		// the '{' and reads the 7 bytes left.
+		{`ok {"a": 1}`, hasKey("criteria_met"), scanWork{starts: 1, bytes: 4 + 8 + 16 + 7}},
+		// The '[' (1) runs to the end unclosed (3); the search finds the
+		// '{' (2 more), which runs to the end too (1).
+		{`[ {`, hasKey("a"), scanWork{starts: 2, bytes: 1 + 3 + 2 + 1}},
+		// '[' (1) then a mismatched '}' (3 bytes matched); the search reads
+		// the 2 bytes after the '['.
+		{`[x}`, hasKey("a"), scanWork{starts: 1, bytes: 1 + 3 + 2}},
+		{`no json here`, hasKey("a"), scanWork{bytes: 12}},
+	}
+	for _, tt := range tests {
+		_, _, got := scanJSONWork(tt.text, tt.shaped)
+		if got != tt.want {
+			t.Errorf("%q: work %+v, want %+v", tt.text, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkScanJSON is the time the bound of TestLLMScanJSONBounded costs
+// on the worst reply of each kind (bytes/s is reply bytes).
+func BenchmarkScanJSON(b *testing.B) {
+	for _, unit := range []string{"[", `{"a":`, "x"} {
+		text := strings.Repeat(unit, (maxReplyBytes-1)/len(unit))
+		b.Run(fmt.Sprintf("%q", unit), func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			var work scanWork
+			for b.Loop() {
+				_, _, work = scanJSONWork(text, isVerdictList)
+			}
+			b.ReportMetric(float64(work.bytes)/float64(len(text)), "examined/byte")
+		})
 	}
 }
 
@@ -362,7 +433,9 @@ func TestLLMCacheKey(t *testing.T) {
 	}
 }
 
-// llmTestClient is a fast-retrying client for the test server.
+// llmTestClient is a fast-retrying client for the test server. Its
+// per-attempt timeout only detects a hung test server: generous, so a
+// loaded machine never trips it.
 func llmTestClient(s *remotetest.Server, retries int) *remote.Client {
 	return &remote.Client{
 		BaseURL:     s.URL,
@@ -370,7 +443,7 @@ func llmTestClient(s *remotetest.Server, retries int) *remote.Client {
 		MaxRetries:  retries,
 		BaseBackoff: time.Millisecond,
 		MaxBackoff:  5 * time.Millisecond,
-		Timeout:     5 * time.Second,
+		Timeout:     time.Minute,
 		Seed:        1,
 	}
 }

@@ -21,6 +21,9 @@ const gradePrompt = "# Conversation\nuser: pain?\n\nassistant: Take ibuprofen wi
 
 func msgs() []remote.Message { return []remote.Message{{Role: "user", Content: gradePrompt}} }
 
+// newClient is a fast-retrying client for the test server. Its per-attempt
+// timeout only detects a hung test server: generous, so a loaded machine
+// never trips it (TestChatSurvivesEachFault sets a short one to test it).
 func newClient(s *remotetest.Server) *remote.Client {
 	return &remote.Client{
 		BaseURL:     s.URL,
@@ -29,7 +32,7 @@ func newClient(s *remotetest.Server) *remote.Client {
 		MaxRetries:  3,
 		BaseBackoff: time.Millisecond,
 		MaxBackoff:  5 * time.Millisecond,
-		Timeout:     2 * time.Second,
+		Timeout:     time.Minute,
 		Seed:        1,
 	}
 }
@@ -72,10 +75,16 @@ func TestChatSurvivesEachFault(t *testing.T) {
 	want := "```json\n{\n  \"explanation\": \"The response says \\\"ibuprofen\\\", so the criterion is met.\",\n  \"criteria_met\": true\n}\n```"
 	for _, f := range []remotetest.Fault{remotetest.FaultDelay, remotetest.Fault429, remotetest.Fault500, remotetest.Fault502, remotetest.Fault503, remotetest.FaultDrop, remotetest.FaultBadBody} {
 		t.Run(string(f), func(t *testing.T) {
-			s := remotetest.NewServer(remotetest.Options{Schedule: []remotetest.Fault{f}, Delay: time.Second, RetryAfter: "0"})
+			// The delayed answer comes only after the client has given up
+			// (the server stops waiting when the client leaves), so only the
+			// per-attempt timeout ends the first attempt; it is short for
+			// that case alone, and still long for a loopback answer.
+			s := remotetest.NewServer(remotetest.Options{Schedule: []remotetest.Fault{f}, Delay: time.Hour, RetryAfter: "0"})
 			defer s.Close()
 			c := newClient(s)
-			c.Timeout = 200 * time.Millisecond
+			if f == remotetest.FaultDelay {
+				c.Timeout = 2 * time.Second
+			}
 			var logs []string
 			c.Log = func(l string) { logs = append(logs, l) }
 			got, err := c.Chat(context.Background(), msgs())
@@ -167,20 +176,30 @@ func TestChatKeyNeverInTransportErrors(t *testing.T) {
 	}
 }
 
+// TestChatContextCancelStops: the server would answer only after an hour
+// and the client has no per-attempt timeout, so only the context can end
+// the call. The minute's wait detects a client that ignores it (it would
+// block for the hour), with no claim on how fast it stops.
 func TestChatContextCancelStops(t *testing.T) {
-	s := remotetest.NewServer(remotetest.Options{Probabilities: map[remotetest.Fault]float64{remotetest.FaultDelay: 1}, Delay: 5 * time.Second})
+	s := remotetest.NewServer(remotetest.Options{Probabilities: map[remotetest.Fault]float64{remotetest.FaultDelay: 1}, Delay: time.Hour})
 	defer s.Close()
 	c := newClient(s)
 	c.Timeout = 0
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	start := time.Now()
-	_, err := c.Chat(ctx, msgs())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Chat(ctx, msgs())
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("Chat still waits for the server a minute after its context ended")
+	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error = %v, want DeadlineExceeded", err)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("Chat took %v after cancel", d)
 	}
 	if n := s.Requests(); n != 1 {
 		t.Fatalf("requests = %d, want 1", n)
@@ -232,16 +251,16 @@ func TestRetryAfterHonouredAndCapped(t *testing.T) {
 	c.MaxBackoff = 60 * time.Millisecond // caps the 1s Retry-After
 	var logs []string
 	c.Log = func(l string) { logs = append(logs, l) }
-	start := time.Now()
 	if _, err := c.Chat(context.Background(), msgs()); err != nil {
 		t.Fatal(err)
 	}
-	d := time.Since(start)
-	if d < 120*time.Millisecond || d > 900*time.Millisecond {
-		t.Fatalf("two capped Retry-After waits took %v, want about 120ms", d)
+	// The waits the client chose (it logs each before it waits): the
+	// server's 1 s, capped; not how long the run took.
+	if len(logs) != 2 || !strings.HasSuffix(logs[0], "retrying in 60ms") || !strings.HasSuffix(logs[1], "retrying in 60ms") {
+		t.Fatalf("logs = %q, want two waits of 60ms", logs)
 	}
-	if len(logs) != 2 || !strings.HasSuffix(logs[0], "retrying in 60ms") {
-		t.Fatalf("logs = %q", logs)
+	if n := s.Requests(); n != 3 {
+		t.Fatalf("requests = %d, want 3", n)
 	}
 }
 

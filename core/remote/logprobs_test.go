@@ -51,7 +51,8 @@ func startLM(t testing.TB, opts lmserver.Options) *lmserver.Server {
 }
 
 // setPolicy gives c the test retry policy: the server's key, three quick
-// retries, a seed.
+// retries, a seed, and a per-attempt timeout that only detects a hung
+// test server (generous, so a loaded machine never trips it).
 func setPolicy(c *remote.Client, base string) {
 	c.BaseURL = base
 	c.Model = "demo"
@@ -59,7 +60,7 @@ func setPolicy(c *remote.Client, base string) {
 	c.MaxRetries = 3
 	c.BaseBackoff = time.Millisecond
 	c.MaxBackoff = 5 * time.Millisecond
-	c.Timeout = 10 * time.Second
+	c.Timeout = time.Minute
 	c.Seed = 1
 }
 
