@@ -398,6 +398,9 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	batch := trace.NewBatch(cfg.LossOptions().Reduction)
 	var done []int // the traces with a result
 	for i, tr := range traces {
+		if ctx.Err() != nil {
+			break // Call answers 503
+		}
 		file, line := tr.File, tr.Line
 		if file == "" { // the scorer's: name the response, as the page does
 			file, line = "response "+strconv.Itoa(i+1), 0
