@@ -134,7 +134,7 @@ func Call(ctx context.Context, h Host, method string, body []byte) (r Reply) {
 	ctx, cancel := context.WithTimeout(ctx, lim.ComputeTimeout)
 	defer cancel()
 	defer func() {
-		if ctx.Err() != nil && r.Status == 200 {
+		if ctx.Err() != nil && r.Status == 200 && method != MethodVersion {
 			r = stoppedReply(ctx, lim)
 		}
 	}()
