@@ -94,7 +94,9 @@ func TestBusy(t *testing.T) {
 	defer srv.Close()
 	body := `{"config": "schema_version: 1\npreset: rcsd\nprompt:\n  chat: plain\n", "item": "{\"prompt\": \"Q?\", \"response\": \"A.\", \"rubric\": [{\"criterion\": \"Says A.\", \"points\": 1}]}"}`
 	first := make(chan reply, 1)
-	go func() { first <- do(t, "POST", srv.URL+"/api/v1/playground", "application/json", strings.NewReader(body)) }()
+	go func() {
+		first <- do(t, "POST", srv.URL+"/api/v1/playground", "application/json", strings.NewReader(body))
+	}()
 	<-hs.started
 	r := do(t, "POST", srv.URL+"/api/v1/playground", "application/json", strings.NewReader(body))
 	if r.status != 503 || !strings.Contains(r.body, `"code":"server-busy"`) {
