@@ -46,8 +46,8 @@ playground method scores with the embedded demo model when no traces are
 given.
 
 Each request's work is bounded (top-k, responses, tokens: docs/api.md
-has the limits; past them 400 over-limit), at most 2 requests (or one per
-core) compute at once, and a request still computing after
+has the limits; past them 400 over-limit), at most max(2, cores)
+requests compute at once, and a request still computing after
 --compute-timeout, or whose client left, stops (503).
 
 Examples:
