@@ -59,7 +59,7 @@ func TestPlaygroundLimits(t *testing.T) {
 			`"code":"over-limit","message":"top-k 1000000000 is not in [0, 4096] (alternatives per position and context; the most any backend lists)","path":"$.top_k"`},
 		{"top_k negative", playgroundBody(t, mathItem(t), `, "top_k": -1`), 400, `"message":"top-k -1 is not in [0, 4096]","path":"$.top_k"`},
 		{"alternatives 1e9", playgroundBody(t, mathItem(t), `, "alternatives": 1000000000`), 400, `"path":"$.alternatives"`},
-		{"65 responses", playgroundBody(t, many, ``), 400, `"message":"65 responses; at most 64 of one item are scored","line":1,"path":"$.responses"`},
+		{"65 responses", playgroundBody(t, many, ``), 400, `"message":"65 responses; at most 64 of one item are scored","file":"item","line":1,"path":"$.responses"`},
 		{"tokens with attribution", playgroundBody(t, long, `, "attribution": true`), 400, `× 7 contexts); at most 262,144 per item: send fewer or shorter responses, or turn attribution off (each of the 5 criteria is one more context)`},
 		{"alternatives budget", playgroundBody(t, wide, `, "top_k": 4096`), 400, `alternatives (`},
 		{"top_k clamped to the vocabulary", playgroundBody(t, mathItem(t), `, "top_k": 4096, "compact": true, "skip_loss": false`), 200, `"top_k\":3392`},

@@ -370,6 +370,7 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 			add(e.diags)
 		} else {
 			trs, dl := ev.Traces(ctx, scorer, it, lcfg)
+			dl = dl.WithFile("item")
 			add(dl)
 			traces = trs
 			if ctx.Err() == nil {
