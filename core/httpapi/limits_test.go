@@ -111,7 +111,7 @@ func TestBusy(t *testing.T) {
 	}
 }
 
-// blockScorer holds its first call until release, past the deadline.
+// blockScorer holds its first call until release and the deadline.
 type blockScorer struct {
 	release chan struct{}
 	started chan struct{}
@@ -124,5 +124,6 @@ func (b *blockScorer) Tokenize(_ context.Context, text string) ([]int, error) {
 func (b *blockScorer) Score(ctx context.Context, c, cont []int, k int) ([]lm.Position, error) {
 	b.started <- struct{}{}
 	<-b.release
+	<-ctx.Done() // past the compute limit, whatever the timers' lag
 	return nil, ctx.Err()
 }
