@@ -84,6 +84,10 @@ func runLogprobs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !oneFile(files, "logprobs", "items", stderr) {
 		return exitUsage
 	}
+	if cfg.TopK < 1 || cfg.TopK > api.MaxTopK {
+		fmt.Fprintf(stderr, "rcsd logprobs: --topk %d: want 1 to %d alternatives per position (the demo model lists at most its vocabulary, %d)\n", cfg.TopK, api.MaxTopK, demoVocab())
+		return exitUsage
+	}
 	cfg.Prompt.Variant, cfg.Prompt.Chat = prompt.Variant(*variant), prompt.ChatTemplate(*chat)
 	if *cfgFile != "" {
 		if code := applyPromptConfig(*cfgFile, fs, &cfg.Prompt, "logprobs", stderr); code != exitOK {
@@ -158,6 +162,15 @@ func runLogprobs(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitInterrupted
 	}
 	return status
+}
+
+// demoVocab is the demo model's vocabulary size (0 if it cannot load).
+func demoVocab() int {
+	m, err := demo.Load()
+	if err != nil {
+		return 0
+	}
+	return m.VocabSize()
 }
 
 // newScorer builds the backend; msg explains a bad setting.

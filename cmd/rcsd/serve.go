@@ -45,6 +45,11 @@ RCSD_JUDGE_API_KEY and never appears in a reply or a log line. The
 playground method scores with the embedded demo model when no traces are
 given.
 
+Each request's work is bounded (top-k, responses, tokens: docs/api.md
+has the limits; past them 400 over-limit), at most max(2, cores)
+requests compute at once, and a request still computing after
+--compute-timeout, or whose client left, stops (503).
+
 Examples:
   make site && rcsd serve --dir bin/site          # then open the URL printed
   rcsd serve --addr 127.0.0.1:0 -q                # API only, a free port
@@ -62,6 +67,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	judgeURL := fs.String("judge-url", os.Getenv("RCSD_JUDGE_URL"), "OpenAI-compatible `URL` of the llm judge's grader (default $RCSD_JUDGE_URL)")
 	judgeModel := fs.String("judge-model", os.Getenv("RCSD_JUDGE_MODEL"), "the grader's model `name` (default $RCSD_JUDGE_MODEL)")
 	quiet := fs.Bool("q", false, "no log line per request")
+	computeTimeout := fs.Duration("compute-timeout", api.DefaultComputeTimeout, "stop a request still computing after `duration` (503 compute-timeout)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return flagsExit(err)
@@ -70,7 +76,12 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rcsd serve: unexpected argument %q (rcsd serve -h)\n", rest[0])
 		return exitUsage
 	}
-	opts := httpapi.Options{MaxBodyBytes: *maxBody}
+	if *computeTimeout <= 0 {
+		fmt.Fprintf(stderr, "rcsd serve: --compute-timeout %s: want a positive duration such as 30s\n", *computeTimeout)
+		return exitUsage
+	}
+	opts := httpapi.Options{MaxBodyBytes: *maxBody, OnIdle: releaseMemory()}
+	opts.Host.Limits.ComputeTimeout = *computeTimeout
 	if *dir != "" {
 		st, err := os.Stat(*dir)
 		if err != nil || !st.IsDir() {

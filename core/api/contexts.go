@@ -70,6 +70,9 @@ func Contexts(ctx context.Context, req ContextsRequest) ContextsResponse {
 		return resp
 	}
 	eachLine(req.Items, func(line string, lineNo int) {
+		if ctx.Err() != nil {
+			return
+		}
 		it, dl := eval.ParseItem([]byte(line), lineNo, eval.ParseOptions{File: file, Rubric: cfg.Rubric})
 		resp.Diagnostics = append(resp.Diagnostics, dl...)
 		if it == nil {

@@ -291,6 +291,9 @@ func Evaluate(ctx context.Context, req EvaluateRequest) EvaluateResponse {
 	}
 	sum := eval.NewSummary()
 	eachLine(req.Items, func(line string, lineNo int) {
+		if ctx.Err() != nil {
+			return // Call answers 503: the caller left or the deadline passed
+		}
 		lr := ev.Line(ctx, []byte(line), lineNo, "items")
 		resp.Diagnostics = append(resp.Diagnostics, lr.Diagnostics...)
 		if lr.Item != nil {

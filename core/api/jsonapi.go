@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
@@ -51,10 +52,16 @@ type Limits struct {
 	// MaxRecords is the most JSONL records (non-blank lines) in a request's
 	// items or traces text.
 	MaxRecords int
+	// ComputeTimeout is the most time Call computes for one request (the
+	// context it gets may end sooner: a client that went away); past it
+	// the work stops and the reply is 503 compute-timeout.
+	ComputeTimeout time.Duration
 }
 
-// DefaultLimits are generous for a playground and still bounded.
-var DefaultLimits = Limits{MaxDepth: 64, MaxArray: 100_000, MaxRecords: 10_000}
+// DefaultLimits are generous for a playground and still bounded. The
+// bounds of the work itself (top-k, responses, tokens) are constants:
+// MaxTopK and the others in limits.go.
+var DefaultLimits = Limits{MaxDepth: 64, MaxArray: 100_000, MaxRecords: 10_000, ComputeTimeout: DefaultComputeTimeout}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxDepth <= 0 {
@@ -65,6 +72,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxRecords <= 0 {
 		l.MaxRecords = DefaultLimits.MaxRecords
+	}
+	if l.ComputeTimeout <= 0 {
+		l.ComputeTimeout = DefaultLimits.ComputeTimeout
 	}
 	return l
 }
@@ -109,7 +119,10 @@ type VersionResponse struct {
 
 // Call runs method on the JSON request body and returns the JSON reply.
 // It never panics: a panic inside the core becomes a 500 whose body says
-// only that an internal error happened (the stack goes nowhere).
+// only that an internal error happened (the stack goes nowhere). The work
+// stops when ctx ends (the client went away) or after
+// h.Limits.ComputeTimeout; the reply is then 503, never a result that
+// may have been cut short.
 func Call(ctx context.Context, h Host, method string, body []byte) (r Reply) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -118,6 +131,13 @@ func Call(ctx context.Context, h Host, method string, body []byte) (r Reply) {
 		}
 	}()
 	lim := h.Limits.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, lim.ComputeTimeout)
+	defer cancel()
+	defer func() {
+		if ctx.Err() != nil && r.Status == 200 && method != MethodVersion {
+			r = stoppedReply(ctx, lim)
+		}
+	}()
 	if method != MethodVersion {
 		if dl := checkShape(body, lim); dl != nil {
 			return errorReply(400, dl)
@@ -180,7 +200,14 @@ func Call(ctx context.Context, h Host, method string, body []byte) (r Reply) {
 		if dl := checkRecords(lim, "$.traces", req.Traces); dl != nil {
 			return errorReply(400, dl)
 		}
-		return okReply(playground(ctx, req, h.Grader, h.Scorer, h.Cache))
+		if dl := checkPlayground(&req); dl != nil {
+			return errorReply(400, dl)
+		}
+		resp := playground(ctx, req, h.Grader, h.Scorer, h.Cache)
+		if dl := overLimit(resp.Diagnostics); dl != nil {
+			return errorReply(400, dl)
+		}
+		return okReply(resp)
 	case MethodExport:
 		var req ExportRequest
 		if dl := decodeRequest(body, &req); dl != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -56,17 +57,32 @@ const (
 // support needing more is reported by `rcsd loss`, never guessed.
 func (e *Evaluator) Traces(ctx context.Context, s lm.Scorer, it *eval.Item, cfg LogprobsConfig) ([]*trace.Trace, diag.List) {
 	k := cfg.TopK
-	if k <= 0 {
+	if k == 0 {
 		k = DefaultTopK
 	}
 	var dl diag.List
+	itemErr := func(code, path, format string, args ...any) diag.List {
+		return append(dl, diag.Diagnostic{Severity: diag.Error, Code: code, Line: it.Line, Record: it.ID,
+			Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	if d := CheckTopK("$.top_k", k); d != nil {
+		return nil, append(dl, *d)
+	}
+	if v, ok := s.(vocabSizer); ok {
+		k = min(k, v.VocabSize()) // no more tokens to list
+	}
+	if n := len(it.Responses); n > MaxScoredResponses {
+		return nil, itemErr(CodeOverLimit, "$.responses", "%d responses; at most %d of one item are scored", n, MaxScoredResponses)
+	}
 	fail := func(r int, format string, args ...any) {
-		dl = append(dl, diag.Diagnostic{Severity: diag.Error, Code: CodeScorer, Line: it.Line, Record: it.ID,
-			Path: "$.responses[" + strconv.Itoa(r) + "]", Message: fmt.Sprintf(format, args...)})
+		dl = itemErr(CodeScorer, "$.responses["+strconv.Itoa(r)+"]", format, args...)
 	}
 	pairs := e.Contexts(ctx, it, cfg.Prompt)
 	var crit []critContext
 	if cfg.Attribution && it.Rubric != nil {
+		if n := len(it.Rubric.Criteria); n > MaxAttributionCriteria {
+			return nil, itemErr(CodeOverLimit, "$.rubric", "%d criteria; attribution scores at most %d one at a time", n, MaxAttributionCriteria)
+		}
 		for _, c := range it.Rubric.Criteria {
 			o := cfg.Prompt
 			o.Variant, o.Criterion = prompt.SingleCriterion, c.ID
@@ -78,9 +94,39 @@ func (e *Evaluator) Traces(ctx context.Context, s lm.Scorer, it *eval.Item, cfg 
 			crit = append(crit, critContext{id: c.ID, r: t})
 		}
 	}
-	cfg.sides.grow(2 * (2 + len(crit)) * len(it.Responses))
-	var out []*trace.Trace
+	// Each response's tokens first, so the whole item's work is known
+	// (and refused past its bounds) before any of it is scored.
+	sides := 2 + len(crit)
+	conts := make([][]int, len(it.Responses))
+	positions := 0
 	for r, resp := range it.Responses {
+		cont, err := s.Tokenize(ctx, resp)
+		if err != nil {
+			fail(r, "tokenizing the response: %v", err)
+			continue
+		}
+		if len(cont) == 0 {
+			dl = itemErr(CodeEmptyReponse, "$.responses["+strconv.Itoa(r)+"]", "the response has no tokens to score")
+			continue
+		}
+		conts[r] = cont
+		positions += len(cont)
+	}
+	if n := positions * sides; n > MaxScoredTokens {
+		return nil, itemErr(CodeOverLimit, "$.responses", "scoring needs %s positions (%s response tokens × %d contexts); at most %s per item: send fewer or shorter responses%s",
+			itoa(n), itoa(positions), sides, itoa(MaxScoredTokens), attributionHint(crit))
+	}
+	budget := &scoreBudget{limit: MaxScoredAlternatives}
+	if n := positions * sides * k; n > budget.limit {
+		return nil, itemErr(CodeOverLimit, "$.responses", "scoring needs %s alternatives (%s response tokens × %d contexts × top-k %d); at most %s per item: ask for a smaller top_k, or send fewer or shorter responses%s",
+			itoa(n), itoa(positions), sides, k, itoa(budget.limit), attributionHint(crit))
+	}
+	cfg.sides.grow(2 * sides * len(it.Responses))
+	var out []*trace.Trace
+	for r := range it.Responses {
+		if err := ctx.Err(); err != nil {
+			return out, itemErr(CodeScorer, "$.responses["+strconv.Itoa(r)+"]", "scoring stopped: %v", err)
+		}
 		pair := pairs[0]
 		if len(pairs) > 1 {
 			pair = pairs[r]
@@ -92,15 +138,9 @@ func (e *Evaluator) Traces(ctx context.Context, s lm.Scorer, it *eval.Item, cfg 
 		if r == 0 || len(pairs) > 1 {
 			dl = append(dl, pair.Diagnostics...) // warnings, once per distinct pair
 		}
-		cont, err := s.Tokenize(ctx, resp)
-		if err != nil {
-			fail(r, "tokenizing the response: %v", err)
-			continue
-		}
-		if len(cont) == 0 {
-			dl = append(dl, diag.Diagnostic{Severity: diag.Error, Code: CodeEmptyReponse, Line: it.Line, Record: it.ID,
-				Path: "$.responses[" + strconv.Itoa(r) + "]", Message: "the response has no tokens to score"})
-			continue
+		cont := conts[r]
+		if cont == nil {
+			continue // reported above
 		}
 		contexts := []prompt.Rendered{pair.Student, pair.Teacher}
 		for _, c := range crit {
@@ -109,6 +149,7 @@ func (e *Evaluator) Traces(ctx context.Context, s lm.Scorer, it *eval.Item, cfg 
 		ids := make([][]int, len(contexts))
 		ok := true
 		for i, c := range contexts {
+			var err error
 			ids[i], err = tokenizeContext(ctx, s, c, cfg.ServerTemplate)
 			if err != nil {
 				fail(r, "tokenizing the %s context: %v", sideName(i, crit), err)
@@ -119,7 +160,11 @@ func (e *Evaluator) Traces(ctx context.Context, s lm.Scorer, it *eval.Item, cfg 
 		if !ok {
 			continue
 		}
-		pos, err := scoreSidesCached(ctx, s, ids, cont, k, cfg.sides)
+		pos, err := scoreSidesCached(ctx, s, ids, cont, k, cfg.sides, budget)
+		if errors.Is(err, errOverBudget) {
+			return nil, itemErr(CodeOverLimit, "$.responses", "the traces would hold more than %s alternatives (response tokens × %d contexts × the union of their top-%d lists); ask for a smaller top_k, or send fewer or shorter responses%s",
+				itoa(budget.limit), sides, k, attributionHint(crit))
+		}
 		if err != nil {
 			fail(r, "scoring: %v", err)
 			continue
@@ -139,6 +184,15 @@ func (e *Evaluator) Traces(ctx context.Context, s lm.Scorer, it *eval.Item, cfg 
 		out = append(out, tr)
 	}
 	return out, dl
+}
+
+// attributionHint is the advice that fits when attribution multiplies
+// the work.
+func attributionHint(crit []critContext) string {
+	if len(crit) == 0 {
+		return ""
+	}
+	return ", or turn attribution off (each of the " + strconv.Itoa(len(crit)) + " criteria is one more context)"
 }
 
 type critContext struct {
@@ -183,14 +237,16 @@ func tokenizeContext(ctx context.Context, s lm.Scorer, r prompt.Rendered, server
 // side's list at position t holds the same ids: the union of each side's
 // k most probable tokens (and the sampled one).
 func scoreSides(ctx context.Context, s lm.Scorer, ids [][]int, cont []int, k int) ([][]lm.Position, error) {
-	return scoreSidesCached(ctx, s, ids, cont, k, nil)
+	return scoreSidesCached(ctx, s, ids, cont, k, nil, nil)
 }
 
-// scoreSidesCached is scoreSides with a sparse scorer's sides cached.
-func scoreSidesCached(ctx context.Context, s lm.Scorer, ids [][]int, cont []int, k int, sides *sideCache) ([][]lm.Position, error) {
+// scoreSidesCached is scoreSides with a sparse scorer's sides cached and
+// the alternatives of the merged lists charged to budget (errOverBudget
+// before they are allocated when they do not fit).
+func scoreSidesCached(ctx context.Context, s lm.Scorer, ids [][]int, cont []int, k int, sides *sideCache, budget *scoreBudget) ([][]lm.Position, error) {
 	out := make([][]lm.Position, len(ids))
 	if sp, ok := s.(lm.SparseScorer); ok {
-		return scoreSparse(ctx, sp, ids, cont, k, sides)
+		return scoreSparse(ctx, sp, ids, cont, k, sides, budget)
 	}
 	d, dense := s.(lm.DenseScorer)
 	if !dense {
@@ -213,6 +269,9 @@ func scoreSidesCached(ctx context.Context, s lm.Scorer, ids [][]int, cont []int,
 		if err != nil {
 			return nil, err
 		}
+	}
+	if !budget.charge(len(ids) * unionSize(union)) {
+		return nil, errOverBudget
 	}
 	// Pass 2: every side's log-probs at the merged ids.
 	for i, c := range ids {
@@ -251,7 +310,7 @@ func scoreSidesCached(ctx context.Context, s lm.Scorer, ids [][]int, cont []int,
 // context ids (the student after a rubric edit) is not scored again: its
 // top list is reused, and its log-probs too when they were asked at
 // every id needed now (each value depends only on its position and id).
-func scoreSparse(ctx context.Context, s lm.SparseScorer, ids [][]int, cont []int, k int, sides *sideCache) ([][]lm.Position, error) {
+func scoreSparse(ctx context.Context, s lm.SparseScorer, ids [][]int, cont []int, k int, sides *sideCache, budget *scoreBudget) ([][]lm.Position, error) {
 	union := make([][]int, len(cont))
 	var named []lm.Position
 	for i, c := range ids {
@@ -269,6 +328,9 @@ func scoreSparse(ctx context.Context, s lm.SparseScorer, ids [][]int, cont []int
 			}
 			union[t] = mergeIDs(union[t], top)
 		}
+	}
+	if !budget.charge(len(ids) * unionSize(union)) {
+		return nil, errOverBudget
 	}
 	asked := make([][]int, len(cont))
 	for t := range cont {
@@ -292,6 +354,15 @@ func scoreSparse(ctx context.Context, s lm.SparseScorer, ids [][]int, cont []int
 		out[i] = pos
 	}
 	return out, nil
+}
+
+// unionSize is the number of ids in the merged lists of every position.
+func unionSize(union [][]int) int {
+	n := 0
+	for _, u := range union {
+		n += len(u)
+	}
+	return n
 }
 
 // nameAlts fills the text of every alternative that has none from the

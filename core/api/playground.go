@@ -370,6 +370,7 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 			add(e.diags)
 		} else {
 			trs, dl := ev.Traces(ctx, scorer, it, lcfg)
+			dl = dl.WithFile("item")
 			add(dl)
 			traces = trs
 			if ctx.Err() == nil {
@@ -398,6 +399,9 @@ func playground(ctx context.Context, req PlaygroundRequest, grader lm.Chatter, s
 	batch := trace.NewBatch(cfg.LossOptions().Reduction)
 	var done []int // the traces with a result
 	for i, tr := range traces {
+		if ctx.Err() != nil {
+			break // Call answers 503
+		}
 		file, line := tr.File, tr.Line
 		if file == "" { // the scorer's: name the response, as the page does
 			file, line = "response "+strconv.Itoa(i+1), 0

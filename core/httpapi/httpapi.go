@@ -6,9 +6,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
@@ -35,6 +37,14 @@ const (
 	CodeNotFound         = "not-found"              // 404: a path outside the API and the static files
 )
 
+// DefaultMaxInFlight is Options.MaxInFlight's default: the scorer's work
+// is CPU-bound, so more at once would only share the same cores.
+var DefaultMaxInFlight = max(2, runtime.GOMAXPROCS(0))
+
+// CodeBusy is the 503 of a request that found no free slot within the
+// compute limit.
+const CodeBusy = "server-busy"
+
 // Options configures New.
 type Options struct {
 	// Host is what api.Call gets: the limits, the optional llm grader and
@@ -49,6 +59,16 @@ type Options struct {
 	// in the Worker the assets configuration serves the files before the
 	// Worker runs, and leaving the file server out keeps it smaller.
 	Files http.Handler
+	// MaxInFlight is the most API requests computed at once; more wait
+	// for a slot, before their body is read, up to the compute limit
+	// (Host.Limits.ComputeTimeout), then get 503. Zero means
+	// DefaultMaxInFlight. With each request's work bounded (core/api's
+	// limits), it bounds the memory of the whole server: docs/api.md#limits.
+	MaxInFlight int
+	// OnIdle, when not nil, is called after a request when no other is
+	// in flight (rcsd serve gives the memory of a burst back to the
+	// system there).
+	OnIdle func()
 	// Log, when not nil, gets one line per request: the HTTP method, the
 	// quoted path, the status, the reply's size and the time taken. Never
 	// a query, a header or a body, so no secret or input reaches a log.
@@ -60,13 +80,60 @@ func New(o Options) http.Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	return &handler{o: o, methods: api.Methods(), static: o.Files}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
+	return &handler{o: o, methods: api.Methods(), static: o.Files, slots: make(chan struct{}, o.MaxInFlight)}
 }
 
 type handler struct {
 	o       Options
 	methods []string
 	static  http.Handler
+	slots   chan struct{} // one per API request computing
+	mu      sync.Mutex
+	busy    int // API requests holding or waiting for a slot
+}
+
+// acquire waits for a computing slot until the request's context ends
+// or the compute limit passes; release gives it back.
+func (h *handler) acquire(ctx context.Context) bool {
+	h.mu.Lock()
+	h.busy++
+	h.mu.Unlock()
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	default:
+	}
+	wait := h.o.Host.Limits.ComputeTimeout
+	if wait <= 0 {
+		wait = api.DefaultComputeTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		h.done(false)
+		return false
+	}
+}
+
+// done releases a slot (when held) and calls OnIdle when nothing else
+// is in flight.
+func (h *handler) done(held bool) {
+	if held {
+		<-h.slots
+	}
+	h.mu.Lock()
+	h.busy--
+	idle := h.busy == 0
+	h.mu.Unlock()
+	if idle && h.o.OnIdle != nil {
+		h.o.OnIdle()
+	}
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -131,6 +198,13 @@ func (h *handler) serveAPI(w http.ResponseWriter, r *http.Request, method string
 		hd.Set("Allow", allow+", OPTIONS")
 		h.writeError(w, http.StatusMethodNotAllowed, diag.Errorf(CodeMethodNotAllowed, "", "%s is not allowed on %s%s; use %s", r.Method, Prefix, method, allow))
 		return
+	}
+	if allow == http.MethodPost {
+		if !h.acquire(r.Context()) {
+			h.writeError(w, http.StatusServiceUnavailable, diag.Errorf(CodeBusy, "", "the server is busy: every one of its %d computing slots stayed taken; retry later", cap(h.slots)))
+			return
+		}
+		defer h.done(true)
 	}
 	var body []byte
 	if allow == http.MethodPost {

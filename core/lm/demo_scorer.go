@@ -18,15 +18,16 @@ func (d demoScorer) Tokenize(_ context.Context, text string) ([]int, error) {
 }
 
 func (d demoScorer) Score(ctx context.Context, context, continuation []int, topK int) ([]Position, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ps, err := d.m.Score(context, continuation, topK)
+	ps, err := d.m.ScoreContext(ctx, context, continuation, topK)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Position, len(ps))
-	alts := make([]Alt, 0, len(ps)*topK)
+	n := 0 // what the model listed: topK is at most the vocabulary there
+	for _, p := range ps {
+		n += len(p.Top)
+	}
+	alts := make([]Alt, 0, n)
 	for i, p := range ps {
 		start := len(alts)
 		for _, a := range p.Top {
@@ -48,10 +49,7 @@ func (d demoScorer) TokenText(id int) string {
 }
 
 func (d demoScorer) LogProbsAt(ctx context.Context, context, continuation []int, ids [][]int) ([][]float64, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return d.m.LogProbsAt(context, continuation, ids)
+	return d.m.LogProbsAtContext(ctx, context, continuation, ids)
 }
 
 func (d demoScorer) Dense(ctx context.Context, context, continuation []int, f func(t int, logprobs []float64) error) error {

@@ -90,3 +90,49 @@ func TestDemoDense(t *testing.T) {
 		t.Error("an out-of-vocabulary token was accepted")
 	}
 }
+
+// stopAfter is a context whose Err turns to Canceled after n calls and
+// counts them: work that checks it once per position stops there.
+type stopAfter struct {
+	context.Context
+	n, calls int
+}
+
+func (c *stopAfter) Err() error {
+	c.calls++
+	if c.calls > c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestDemoScorerStopsWhenCancelled: a request cancelled in the middle of
+// a long response (the client left, the compute deadline passed) stops
+// the demo model within a position, not at the end of the response, and
+// a top-k beyond the vocabulary allocates for the vocabulary only.
+func TestDemoScorerStopsWhenCancelled(t *testing.T) {
+	m, err := demo.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := lm.Demo(m).(lm.SparseScorer)
+	bg := context.Background()
+	prompt, _ := s.Tokenize(bg, "Why is the sky blue?")
+	var long []int
+	for len(long) < 400 {
+		ids, _ := s.Tokenize(bg, " Rayleigh scattering of sunlight by the molecules of the air.")
+		long = append(long, ids...)
+	}
+	ctx := &stopAfter{Context: bg, n: 3}
+	if _, err := s.Score(ctx, prompt, long, 1_000_000_000); err != context.Canceled || ctx.calls > ctx.n+2 {
+		t.Errorf("Score: err %v after %d checks; want context.Canceled after %d", err, ctx.calls, ctx.n+1)
+	}
+	ctx = &stopAfter{Context: bg, n: 3}
+	ids := make([][]int, len(long))
+	for i := range ids {
+		ids[i] = []int{long[i]}
+	}
+	if _, err := s.LogProbsAt(ctx, prompt, long, ids); err != context.Canceled || ctx.calls > ctx.n+2 {
+		t.Errorf("LogProbsAt: err %v after %d checks; want context.Canceled after %d", err, ctx.calls, ctx.n+1)
+	}
+}

@@ -227,9 +227,16 @@ func TestTeacherPrefersWordsOfRubricAndReference(t *testing.T) {
 }
 
 // Score must agree bit for bit with NextLogProbs on the growing context, and
-// its top-k with a full sort.
+// its top-k with a full sort, for a small k (insertion) and large ones
+// (sorted, up to the whole vocabulary).
 func TestScoreMatchesNextLogProbs(t *testing.T) {
 	m := load(t)
+	for _, k := range []int{7, sortTopK - 1, sortTopK, 500, m.VocabSize()} {
+		t.Run(strconv.Itoa(k), func(t *testing.T) { scoreMatchesNextLogProbs(t, m, k) })
+	}
+}
+
+func scoreMatchesNextLogProbs(t *testing.T, m *Model, k int) {
 	_, held := readCorpus(t)
 	var ids []int
 	for _, d := range held { // the longest held-out document
@@ -241,7 +248,6 @@ func TestScoreMatchesNextLogProbs(t *testing.T) {
 		ids = ids[:120]
 	}
 	ctx, cont := ids[:40], ids[40:]
-	const k = 7
 	pos, err := m.Score(ctx, cont, k)
 	if err != nil {
 		t.Fatal(err)
