@@ -85,21 +85,21 @@ func checkPaths(cmd string, inputs, outputs []namedPath, stderr io.Writer) int {
 // one to create, needs a folder that takes new files (outputs are
 // written through a temporary file or next to a lock file there).
 func checkWritable(path string) error {
-	st, err := os.Stat(path)
+	st, statErr := os.Stat(path)
 	switch {
-	case err == nil && st.IsDir():
+	case statErr == nil && st.IsDir():
 		return errors.New("is a folder; give a file name")
-	case err == nil && !st.Mode().IsRegular():
+	case statErr == nil && !st.Mode().IsRegular():
 		return nil
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return err
 	}
 	dir := filepath.Dir(path)
-	if err == nil {
+	if statErr == nil {
 		if real, err := filepath.EvalSymlinks(path); err == nil {
 			dir = filepath.Dir(real)
 		}
 	}
+	// The folder first: it says why a path under a missing folder or
+	// under a file cannot be made.
 	dst, err := os.Stat(dir)
 	switch {
 	case err != nil && errors.Is(err, fs.ErrNotExist):
@@ -108,6 +108,8 @@ func checkWritable(path string) error {
 		return err
 	case !dst.IsDir():
 		return fmt.Errorf("%s is not a folder", dir)
+	case statErr != nil && !errors.Is(statErr, fs.ErrNotExist):
+		return statErr
 	}
 	tmp, err := os.CreateTemp(dir, ".rcsd-check-*")
 	if err != nil {
@@ -115,7 +117,7 @@ func checkWritable(path string) error {
 	}
 	tmp.Close()
 	os.Remove(tmp.Name())
-	if st != nil {
+	if statErr == nil {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
 			return fmt.Errorf("cannot be written: %v", errors.Unwrap(err))
