@@ -60,7 +60,10 @@ See docs/scoring.md.
 Reliability: a malformed record is reported with its line and skipped
 (--strict stops instead); an interrupted run never leaves a partial record
 and continues with --resume; --shard i/n splits a big file across machines,
-and 'rcsd merge' joins the parts.
+and 'rcsd merge' joins the parts. Outputs are checked before any work (an
+output that is an input, under any name or link, is refused); -o is locked
+for the run (OUT.lock) and gets a run record (OUT.run.json) that --resume
+and merge check, so runs are never mixed. -o /dev/null and /dev/stdout work.
 
 Settings can come from an rcsd config file (--config, docs/cli.md#config);
 a flag given on the command line overrides the file.
@@ -74,7 +77,8 @@ Examples:
   rcsd eval --shard 2/4 -o part2.jsonl big.jsonl && rcsd merge -o all.jsonl part*.jsonl
 
 Exit codes: 0 all records evaluated; 1 some records skipped (or --strict
-stopped); 2 usage error; 3 I/O failure; 130 interrupted (use --resume).
+stopped); 2 usage error; 3 I/O failure (or -o locked by another run);
+130 interrupted (use --resume).
 `
 
 type evalOptions struct {
