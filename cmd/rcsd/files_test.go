@@ -242,7 +242,7 @@ func TestOutputLock(t *testing.T) {
 	} {
 		_, errOut, code := runChild(t, dir, "", args...)
 		want := fmt.Sprintf("rcsd %s: %s is being written by rcsd eval (pid %d on %s, since %s), which holds %s.lock; wait for it to end or stop it\n",
-			args[0], out, holder.PID, holder.Host, holder.Started, out)
+			args[0], out, holder.PID, holder.Host, holder.Started, realPath(out))
 		if code != exitFailure || errOut != want {
 			t.Errorf("%s while another run writes -o: exit %d, stderr %q; want 3, %q", args[0], code, errOut, want)
 		}

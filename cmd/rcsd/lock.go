@@ -28,7 +28,7 @@ func (h lockHolder) String() string {
 	return fmt.Sprintf("%s (pid %d on %s, since %s)", h.Command, h.PID, h.Host, h.Started)
 }
 
-func lockPath(out string) string { return out + ".lock" }
+func lockPath(out string) string { return realPath(out) + ".lock" }
 
 // outputLock is a held lock; release gives it up and removes the file.
 type outputLock struct {
@@ -69,7 +69,4 @@ func lockOutput(out, command string) (*outputLock, error) {
 
 // release removes the lock file and drops the lock, in that order, so
 // no one can take the lock on a file that is about to go.
-func (l *outputLock) release() error {
-	unlock(l.f, l.path)
-	return nil
-}
+func (l *outputLock) release() { unlock(l.f, l.path) }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -135,8 +136,18 @@ func isRegularOrAbsent(path string) bool {
 	return err != nil || st.Mode().IsRegular()
 }
 
+// realPath is path with symlinks resolved, or path when it does not
+// exist yet: files beside an output (its lock, its run record) sit
+// beside the file itself, whatever link names it.
+func realPath(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		return real
+	}
+	return path
+}
+
 // runRecordPath is where the run record of the output out lives.
-func runRecordPath(out string) string { return out + ".run.json" }
+func runRecordPath(out string) string { return realPath(out) + ".run.json" }
 
 // readRunRecord reads out's run record; nil, nil when there is none.
 func readRunRecord(out string) (*eval.RunRecord, error) {
@@ -177,13 +188,8 @@ func digestFile(path string) (string, error) {
 
 // countingDigest hashes the bytes written to it and counts their lines.
 type countingDigest struct {
-	h     hashWriter
+	h     hash.Hash
 	lines int64
-}
-
-type hashWriter interface {
-	io.Writer
-	Sum([]byte) []byte
 }
 
 func newCountingDigest() *countingDigest { return &countingDigest{h: sha256.New()} }
