@@ -235,6 +235,16 @@ func TestOutputLock(t *testing.T) {
 	if holder.PID != first.cmd.Process.Pid || holder.Command != "rcsd eval" {
 		t.Errorf("lock file names %+v, want pid %d", holder, first.cmd.Process.Pid)
 	}
+	// A symlink to -o is the same output, with the same lock.
+	link := filepath.Join(dir, "link.jsonl")
+	if err := os.Symlink(out, link); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runChild(t, dir, "", "eval", "-q", "--judge", "labels", "--overwrite", "-o", link, in)
+	if want := fmt.Sprintf("rcsd eval: %s is being written by rcsd eval (pid %d on %s, since %s), which holds %s.lock; wait for it to end or stop it\n",
+		link, holder.PID, holder.Host, holder.Started, realPath(out)); code != exitFailure || errOut != want {
+		t.Errorf("eval -o a symlink to a locked output: exit %d, stderr %q; want 3, %q", code, errOut, want)
+	}
 	for _, args := range [][]string{
 		{"eval", "-q", "--judge", "labels", "--overwrite", "-o", out, in},
 		{"eval", "-q", "--judge", "labels", "--resume", "-o", out, in},
