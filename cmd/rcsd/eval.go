@@ -3,7 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"hash/maphash"
 	"io"
 	"math"
@@ -57,7 +60,10 @@ See docs/scoring.md.
 Reliability: a malformed record is reported with its line and skipped
 (--strict stops instead); an interrupted run never leaves a partial record
 and continues with --resume; --shard i/n splits a big file across machines,
-and 'rcsd merge' joins the parts.
+and 'rcsd merge' joins the parts. Outputs are checked before any work (an
+output that is an input, under any name or link, is refused); -o is locked
+for the run (OUT.lock) and gets a run record (OUT.run.json) that --resume
+and merge check, so runs are never mixed. -o /dev/null and /dev/stdout work.
 
 Settings can come from an rcsd config file (--config, docs/cli.md#config);
 a flag given on the command line overrides the file.
@@ -71,7 +77,8 @@ Examples:
   rcsd eval --shard 2/4 -o part2.jsonl big.jsonl && rcsd merge -o all.jsonl part*.jsonl
 
 Exit codes: 0 all records evaluated; 1 some records skipped (or --strict
-stopped); 2 usage error; 3 I/O failure; 130 interrupted (use --resume).
+stopped); 2 usage error; 3 I/O failure (or -o locked by another run);
+130 interrupted (use --resume).
 `
 
 type evalOptions struct {
@@ -153,6 +160,10 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	if code := checkEvalPaths(&o, files, stdin, stderr); code != exitOK {
+		return code
+	}
+
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
@@ -191,6 +202,16 @@ type evalRun struct {
 	// legendDone: the text format's legend has been written.
 	legendDone bool
 	closers    []func() error
+
+	// lock is held on -o for the whole run (released after closers).
+	lock *outputLock
+	// runRec is -o's run record (FILE.run.json), nil when -o is not a
+	// regular JSONL file; digests are the inputs' sha256 hex ("" until
+	// read), tee hashes the file being read when its digest is unknown.
+	runRec   *eval.RunRecord
+	settings eval.RunSettings
+	digests  []string
+	tee      hash.Hash
 }
 
 func (r *evalRun) run(ctx context.Context, files []string) (code int) {
@@ -211,7 +232,18 @@ func (r *evalRun) run(ctx context.Context, files []string) (code int) {
 				}
 			}
 		}
+		if r.lock != nil {
+			r.lock.release()
+		}
 	}()
+	if o.out != "" && o.out != "-" && isRegularOrAbsent(o.out) {
+		l, err := lockOutput(o.out, "rcsd eval")
+		if err != nil {
+			fmt.Fprintf(r.stderr, "rcsd eval: %v\n", err)
+			return exitFailure
+		}
+		r.lock = l
+	}
 
 	cfg := api.EvalConfig{Judge: judge.Kind(o.judge), Scoring: o.scoring, GRPO: o.grpo}
 	if o.rubricFile != "" {
@@ -220,6 +252,7 @@ func (r *evalRun) run(ctx context.Context, files []string) (code int) {
 			fmt.Fprintf(r.stderr, "rcsd eval: %v\n", err)
 			return exitUsage
 		}
+		r.settings.Rubric = digestBytes(data)
 		rb, diags := rubric.Load(o.rubricFile, data)
 		r.diagOut.print(diags)
 		if diags.HasErrors() {
@@ -246,6 +279,13 @@ func (r *evalRun) run(ctx context.Context, files []string) (code int) {
 		return exitUsage
 	}
 
+	r.settings.Engine, r.settings.Judge, r.settings.Scoring, r.settings.GRPO = api.EngineVersion, o.judge, o.scoring, o.grpo
+	if o.judgeURL != "" {
+		r.settings.JudgeModel, r.settings.JudgeMode = o.judgeModel, o.judgeMode
+	}
+	if code := r.digestInputs(files); code != exitOK {
+		return code
+	}
 	out, code := r.openOutput()
 	if out == nil {
 		return code
@@ -253,7 +293,11 @@ func (r *evalRun) run(ctx context.Context, files []string) (code int) {
 
 	start := time.Now()
 	status := exitOK
-	for _, file := range files {
+	for i, file := range files {
+		r.tee = nil
+		if r.runRec != nil && r.digests[i] == "" {
+			r.tee = sha256.New()
+		}
 		st := r.evalFile(ctx, file, out)
 		if st > status {
 			status = st
@@ -261,9 +305,18 @@ func (r *evalRun) run(ctx context.Context, files []string) (code int) {
 		if status == exitInterrupted || status == exitFailure || (status == exitBadInput && o.strict) {
 			break
 		}
+		// The whole file was read: its digest is known.
+		if r.tee != nil {
+			r.digests[i] = hex.EncodeToString(r.tee.Sum(nil))
+		}
 	}
 	if err := out.flush(); err != nil {
 		fmt.Fprintf(r.stderr, "rcsd eval: writing output: %v\n", err)
+		return exitFailure
+	}
+	complete := status == exitOK || (status == exitBadInput && !o.strict)
+	if err := r.finishRunRecord(out, complete); err != nil {
+		fmt.Fprintf(r.stderr, "rcsd eval: %v\n", err)
 		return exitFailure
 	}
 	elapsed := time.Since(start)
@@ -285,10 +338,7 @@ func (r *evalRun) llmJudge() (judge.Judge, error) {
 		}
 		return nil, nil
 	}
-	cachePath := o.judgeCache
-	if cachePath == "" && o.out != "" && o.out != "-" {
-		cachePath = o.out + ".cache"
-	}
+	cachePath := o.cachePath()
 	j, closeFn, err := newLLMJudge(llmSettings{
 		url: o.judgeURL, model: o.judgeModel, mode: o.judgeMode, cache: cachePath,
 		key: os.Getenv("RCSD_JUDGE_API_KEY"), concurrency: o.concurrency,
@@ -346,6 +396,9 @@ func (r *evalRun) evalFile(parent context.Context, file string, out *output) int
 			size = st.Size()
 		}
 		in = f
+	}
+	if r.tee != nil {
+		in = io.TeeReader(in, r.tee)
 	}
 	lr := newLineReader(in, o.maxRecord)
 	bar := newProgress(r.stderr, name, size, !o.noProgress && !o.quiet)
@@ -645,6 +698,21 @@ func (r *evalRun) openOutput() (*output, int) {
 	if o.out == "" || o.out == "-" {
 		return &output{w: r.stdout}, exitOK
 	}
+	if !isRegularOrAbsent(o.out) {
+		// A device or a pipe (/dev/null, /dev/stdout): written as it is,
+		// never truncated, resumed or locked.
+		if o.resume {
+			fmt.Fprintf(r.stderr, "rcsd eval: --resume needs -o to be a regular file; %s is not\n", o.out)
+			return nil, exitUsage
+		}
+		f, err := os.OpenFile(o.out, os.O_WRONLY, 0)
+		if err != nil {
+			fmt.Fprintf(r.stderr, "rcsd eval: %v\n", err)
+			return nil, exitFailure
+		}
+		r.closers = append(r.closers, f.Close)
+		return &output{f: f, w: f}, exitOK
+	}
 	flags := os.O_RDWR | os.O_CREATE
 	f, err := os.OpenFile(o.out, flags, 0o644)
 	if err != nil {
@@ -659,6 +727,9 @@ func (r *evalRun) openOutput() (*output, int) {
 	}
 	switch {
 	case o.resume:
+		if code := r.checkResumeRecord(); code != exitOK {
+			return nil, code
+		}
 		if err := r.loadResume(f); err != nil {
 			fmt.Fprintf(r.stderr, "rcsd eval: --resume: %v\n", err)
 			return nil, exitFailure
@@ -673,6 +744,10 @@ func (r *evalRun) openOutput() (*output, int) {
 		}
 	}
 	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		fmt.Fprintf(r.stderr, "rcsd eval: %v\n", err)
+		return nil, exitFailure
+	}
+	if err := r.writeRunRecord(); err != nil {
 		fmt.Fprintf(r.stderr, "rcsd eval: %v\n", err)
 		return nil, exitFailure
 	}

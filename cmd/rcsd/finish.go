@@ -78,7 +78,25 @@ func bootstrapArg(n int) int {
 	return n
 }
 
+// writeFileAtomic replaces the file at path with data through a
+// temporary file in its folder and a rename, so a reader never sees half
+// of it. A symlink is followed (the file it names is replaced, the link
+// kept); a device or a pipe (/dev/null, /dev/stdout) is written as it is.
 func writeFileAtomic(path string, data []byte) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(data)
+		if err1 := f.Close(); err == nil {
+			err = err1
+		}
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err

@@ -511,41 +511,55 @@ func TestShardMerge(t *testing.T) {
 		}
 	}
 
-	// Identical duplicates (a shard given twice) are dropped.
+	// A shard given twice is refused (it is one part of the run, twice);
+	// with --unchecked identical duplicates are dropped.
 	_, errOut, code = rcsd(t, "", append([]string{"merge", "-q"}, parts[0], parts[1], parts[2], parts[1])...)
-	if code != 0 || errOut != "" {
-		t.Errorf("merge with a repeated shard: exit %d, stderr %q", code, errOut)
+	if want := parts[1] + ": error duplicate-shard: is shard 2/3, like " + parts[1] + " (give each shard once)\nrcsd merge: nothing merged\n"; code != exitBadInput || errOut != want {
+		t.Errorf("merge with a repeated shard: exit %d, stderr %q; want 1, %q", code, errOut, want)
+	}
+	out, errOut, code := rcsd(t, "", append([]string{"merge", "-q", "--unchecked"}, parts[0], parts[1], parts[2], parts[1])...)
+	if code != 0 || errOut != "" || out != concat {
+		t.Errorf("--unchecked merge with a repeated shard: exit %d, stderr %q", code, errOut)
 	}
 
-	// A record that differs between two shards is a conflict.
+	// A record that differs between two files is a conflict, and nothing
+	// is written.
 	p2 := readFile(t, parts[1])
 	firstLine := p2[:strings.IndexByte(p2, '\n')]
 	var rec map[string]any
 	json.Unmarshal([]byte(firstLine), &rec)
 	altered, _ := json.Marshal(map[string]any{"id": rec["id"], "response_index": rec["response_index"], "score": 0.123, "scoring": "healthbench", "criteria": []any{}})
 	conflict := writeFile(t, dir, "conflict.jsonl", string(altered)+"\n")
-	out, errOut, code := rcsd(t, "", "merge", "-q", parts[1], conflict)
-	wantErr := fmt.Sprintf("%s:1: error conflicting-record: %q response 0 differs from an earlier shard's record\n", conflict, rec["id"])
-	if code != exitBadInput || errOut != wantErr || out != p2 {
-		t.Errorf("conflict: exit %d, stderr %q; want 1, %q and the first shard's records", code, errOut, wantErr)
+	out, errOut, code = rcsd(t, "", "merge", "-q", "--unchecked", parts[1], conflict)
+	wantErr := fmt.Sprintf("%s:1: error conflicting-record: %q response 0 differs from an earlier shard's record\nrcsd merge: nothing merged\n", conflict, rec["id"])
+	if code != exitBadInput || errOut != wantErr || out != "" {
+		t.Errorf("conflict: exit %d, stderr %q; want 1, %q and nothing on standard output", code, errOut, wantErr)
+	}
+	// Without run records, merge asks for --unchecked.
+	_, errOut, code = rcsd(t, "", "merge", "-q", parts[1], conflict)
+	if want := conflict + ": error no-run-record: there is no run record " + conflict + ".run.json saying which run wrote it (an older rcsd's output, or a file made by hand) (merge with --unchecked to join files without checking that they form one run)\nrcsd merge: nothing merged\n"; code != exitBadInput || errOut != want {
+		t.Errorf("no run record: exit %d, stderr %q; want 1, %q", code, errOut, want)
 	}
 
-	// A shard cut by a crash: the torn line is reported, the rest merged.
+	// A shard cut by a crash after its run: refused, merged whole ...
 	p3 := readFile(t, parts[2])
 	n3 := strings.Count(p3, "\n")
 	cut := p3[:len(p3)-30]
 	if err := os.WriteFile(parts[2], []byte(cut), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code = rcsd(t, "", append([]string{"merge", "-q"}, parts...)...)
-	wantErr = fmt.Sprintf("%s:%d: error bad-record: not an rcsd eval record (a shard cut by a crash? finish it with rcsd eval --resume)\n", parts[2], n3)
+	before := readFile(t, merged)
+	_, errOut, code = rcsd(t, "", append([]string{"merge", "-q", "-o", merged}, parts...)...)
+	wantErr = fmt.Sprintf("%s:%d: error bad-record: not an rcsd eval record (a shard cut by a crash? finish it with rcsd eval --resume)\n"+
+		"%s: error changed-shard: it holds %d line(s) (sha256 %.12s) but its run wrote %d (sha256 %.12s): it was cut, edited or appended to since (finish or redo it with rcsd eval --resume)\n"+
+		"rcsd merge: nothing merged; %s is unchanged\n", parts[2], n3, parts[2], n3-1, digestBytes([]byte(cut)), n3, digestBytes([]byte(p3)), merged)
 	if code != exitBadInput || errOut != wantErr {
 		t.Errorf("torn shard: exit %d, stderr %q; want 1, %q", code, errOut, wantErr)
 	}
-	if keys, torn := recordKeys(t, out); torn != "" || len(keys) != strings.Count(concat, "\n")-1 {
-		t.Errorf("torn shard: merged %d records (torn %q), want every whole one (%d)", len(keys), torn, strings.Count(concat, "\n")-1)
+	if got := readFile(t, merged); got != before {
+		t.Errorf("torn shard: the earlier merged output was replaced")
 	}
-	// Finish it with --resume, as the message says; the merge is whole again.
+	// ... until it is finished with --resume, as the message says.
 	if _, errOut, code := rcsd(t, "", "eval", "-q", "--judge", "labels", "--shard", "3/3", "-o", parts[2], "--resume", in); code != 0 {
 		t.Fatalf("resuming shard 3: exit %d\n%s", code, errOut)
 	}
@@ -555,7 +569,7 @@ func TestShardMerge(t *testing.T) {
 	}
 
 	_, errOut, code = rcsd(t, "", "merge", "-o", parts[0], parts[0], parts[1])
-	if want := "rcsd merge: -o " + parts[0] + " is also an input\n"; code != exitUsage || errOut != want {
+	if want := "rcsd merge: -o " + parts[0] + " is the shard " + parts[0] + " (the same file); writing it would destroy what is read\n"; code != exitUsage || errOut != want {
 		t.Errorf("-o is an input: exit %d, stderr %q", code, errOut)
 	}
 }
