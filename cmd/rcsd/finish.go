@@ -221,7 +221,7 @@ func (r *evalRun) writeReport(files []string, stats []api.NamedStats) error {
 		Lowest:        r.lowest.Items(),
 		MaxCriteria:   200,
 		Counts: report.Counts{Items: r.sum.Items, Responses: r.sum.Responses, Errors: r.sum.CriterionErrors,
-			Unjudged: r.sum.Unjudged, Skipped: r.skipped},
+			Unjudged: r.sum.Unjudged, NotApplicable: r.sum.NotApplicable, Skipped: r.skipped},
 	}
 	for _, st := range stats {
 		in.Summary = append(in.Summary, report.SummaryRow{Key: st.Name, Value: st.Mean, Std: st.BootstrapStd, N: st.N})
