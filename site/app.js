@@ -439,13 +439,13 @@ function drawCriteria(r) {
   crit.forEach((c, k) => {
     const v = res && res.criteria ? res.criteria.find((x) => x.id === c.id) || res.criteria[k] : null;
     const met = v ? v.met : null;
-    const verdict = met === true ? "met" : met === false ? "not met" : "unjudged";
+    const verdict = met === true ? "met" : met === false ? "not met" : v && v.status === "not_applicable" ? "not applicable" : "unjudged";
     const tr = el("tr", { "data-criterion": c.id, class: `v-${verdict.replace(" ", "-")}` },
       el("td", { text: String(k + 1) }),
       el("td", null, c.title ? el("strong", { text: c.title }) : null, c.title ? el("br") : null, document.createTextNode(c.description)),
       el("td", { text: c.category || (c.tags || []).join(", ") || "—" }),
       el("td", { text: String(c.weight), "data-value": String(c.weight), class: "num" }),
-      el("td", { class: "verdict", "data-met": String(met) }, el("span", { class: "mark", "aria-hidden": "true", text: met === true ? "✔ " : met === false ? "✘ " : "? " }), verdict),
+      el("td", { class: "verdict", "data-met": String(met) }, el("span", { class: "mark", "aria-hidden": "true", text: met === true ? "✔ " : met === false ? "✘ " : verdict === "unjudged" ? "? " : "– " }), verdict),
       el("td", { text: v ? (v.judge || "") + (v.heuristic ? " (heuristic)" : "") : "" }),
       el("td", { class: "ev", text: v && v.evidence ? `“${v.evidence.text}”` : v && v.error ? v.error : v && v.explanation ? v.explanation : "" }));
     rows.push(tr);

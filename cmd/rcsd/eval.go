@@ -40,8 +40,15 @@ criterion, and score it. Input: JSONL, one item per line:
 
 HealthBench rows (prompt_id, prompt messages, rubrics) are items as they
 are. Output: one JSON record per (item, response) with its score, each
-criterion's verdict (met, judge, evidence, error) and, for items with
-several responses, the GRPO advantage.
+criterion's verdict (met, status, judge, evidence, error) and, for items
+with several responses, the GRPO advantage.
+
+A criterion's status is met, not_met, unjudged (the judge failed, e.g. the
+grader is down; error says why) or not_applicable (the judge has no means
+to decide it, e.g. --judge rules on a criterion without checks). A
+response with an unjudged criterion scores null, not 0; not-applicable
+criteria are left out of the score. --resume judges again exactly the
+items with unjudged criteria and keeps the rest.
 
 Judges (--judge):
   auto     labels where given, rules where a criterion has checks, else llm
@@ -78,7 +85,8 @@ Examples:
 
 Exit codes: 0 all records evaluated; 1 some records skipped (or --strict
 stopped); 2 usage error; 3 I/O failure (or -o locked by another run);
-130 interrupted (use --resume).
+4 incomplete: every record was written but some criteria could not be
+judged (use --resume to judge them); 130 interrupted (use --resume).
 `
 
 type evalOptions struct {
@@ -114,7 +122,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.rubricFile, "rubric", "", "shared rubric `FILE` for items without an inline rubric")
 	fs.StringVar(&o.configFile, "config", "", "read settings from an rcsd config `FILE` (YAML or JSON; flags given explicitly win)")
 	fs.IntVar(&o.concurrency, "concurrency", 0, "records (and, for llm, requests) in flight; default: CPU count, 16 with an llm judge")
-	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted run: skip items already in -o FILE")
+	fs.BoolVar(&o.resume, "resume", false, "continue an interrupted or incomplete run: skip items already in -o FILE, judge again those with unjudged criteria")
 	fs.BoolVar(&o.overwrite, "overwrite", false, "replace an existing non-empty -o FILE")
 	fs.BoolVar(&o.strict, "strict", false, "stop at the first bad record instead of skipping it")
 	fs.BoolVar(&o.quiet, "q", false, "print only errors on standard error (no warnings, no summary)")
@@ -325,6 +333,9 @@ func (r *evalRun) run(ctx context.Context, files []string) (code int) {
 	}
 	if status == exitOK && r.skipped > 0 {
 		status = exitBadInput
+	}
+	if status == exitOK && r.sum.Unjudged > 0 {
+		status = exitIncomplete
 	}
 	return status
 }
@@ -757,7 +768,11 @@ func (r *evalRun) openOutput() (*output, int) {
 // loadResume reads an earlier run's output: every complete record counts
 // as done; a final line with no newline (a write cut by a crash) is cut
 // off. A complete line that is not a record means the file is not an rcsd
-// output, and nothing is touched.
+// output, and nothing is touched. The records of an item with any
+// unjudged criterion are taken out of the file (retryUnjudged) so the item
+// is judged again whole: its advantages need every response's score, and
+// the judge's reply cache keeps the criteria already judged from being
+// asked again.
 func (r *evalRun) loadResume(f *os.File) error {
 	r.done = map[uint64]bool{}
 	r.claimed = map[uint64]bool{}
@@ -765,11 +780,23 @@ func (r *evalRun) loadResume(f *os.File) error {
 	var good, groupStart int64 // groupStart: offset of the last item's first record
 	lineNo := 0
 	var group []eval.Result
+	groupUnjudged := false
+	var drop []span // byte ranges of items to judge again
+	retryRecords := 0
 	flush := func() {
-		if len(group) > 0 {
-			r.sum.Add(nil, group)
-			group = group[:0]
+		if len(group) == 0 {
+			return
 		}
+		if groupUnjudged {
+			h := r.hash(group[0].ID)
+			delete(r.done, h)
+			delete(r.seen, h)
+			drop = append(drop, span{groupStart, good})
+			retryRecords += len(group)
+		} else {
+			r.sum.Add(nil, group)
+		}
+		group, groupUnjudged = group[:0], false
 	}
 	for {
 		line, err := br.ReadBytes('\n')
@@ -784,6 +811,7 @@ func (r *evalRun) loadResume(f *os.File) error {
 				groupStart = good
 			}
 			group = append(group, res)
+			groupUnjudged = groupUnjudged || hasUnjudged(&res)
 			r.done[r.hash(res.ID)] = true
 			r.seen[r.hash(res.ID)] = res.ID
 			good += int64(len(line))
@@ -797,7 +825,7 @@ func (r *evalRun) loadResume(f *os.File) error {
 				h := r.hash(group[0].ID)
 				delete(r.done, h)
 				delete(r.seen, h)
-				group = group[:0]
+				group, groupUnjudged = group[:0], false
 				good = groupStart
 			}
 		}
@@ -809,5 +837,9 @@ func (r *evalRun) loadResume(f *os.File) error {
 		}
 	}
 	flush()
-	return f.Truncate(good)
+	if len(drop) == 0 {
+		return f.Truncate(good)
+	}
+	fmt.Fprintf(r.stderr, "rcsd eval: --resume: judging again %d item(s) (%d record(s)) with unjudged criteria\n", len(drop), retryRecords)
+	return r.retryUnjudged(f, good, drop)
 }

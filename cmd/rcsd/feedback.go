@@ -11,7 +11,7 @@ import (
 )
 
 // feedbackLegend opens the text format, once per run.
-const feedbackLegend = `marks: ✓ met   ✗ not met   ⚠ pitfall present (a negative criterion met)   · pitfall avoided   ? unjudged
+const feedbackLegend = `marks: ✓ met   ✗ not met   ⚠ pitfall present (a negative criterion met)   · pitfall avoided   ? unjudged   – not applicable
 responses are numbered as response_index in the JSONL output; "lexical" verdicts are a heuristic
 
 `
@@ -33,11 +33,17 @@ func writeFeedback(buf *[]byte, it *eval.Item, rs []eval.Result) {
 	}
 	for _, r := range rs {
 		fmt.Fprintf(&b, "  response %d: score %s", r.ResponseIndex, fmtScore(r.Score))
+		if r.Score == nil && r.Note != "" {
+			fmt.Fprintf(&b, " (%s)", r.Note)
+		}
 		if r.Advantage != nil {
 			fmt.Fprintf(&b, "   GRPO advantage %+.3f", *r.Advantage)
 		}
 		if r.Unjudged > 0 {
 			fmt.Fprintf(&b, "   (%d unjudged)", r.Unjudged)
+		}
+		if r.NotApplicable > 0 {
+			fmt.Fprintf(&b, "   (%d not applicable)", r.NotApplicable)
 		}
 		b.WriteString("\n")
 		if r.ResponseIndex < len(it.Responses) {
@@ -77,6 +83,8 @@ func pad(s string, n int) string {
 func mark(c rubric.Criterion, v judge.Verdict) string {
 	neg := c.Weight < 0 || c.Polarity == rubric.Negative
 	switch {
+	case v.State() == judge.StatusNotApplicable:
+		return "–"
 	case v.Met == nil:
 		return "?"
 	case *v.Met && neg:

@@ -44,7 +44,20 @@ func (r *evalRun) finish(elapsed time.Duration, files []string) int {
 			fmt.Fprintf(r.stderr, "skipped: %d record(s) with errors (see the diagnostics above)\n", r.skipped)
 		}
 	}
+	if r.sum.Unjudged > 0 {
+		// Said even with -q: the run is incomplete.
+		fmt.Fprintf(r.stderr, "rcsd eval: incomplete: %d criteria in %d response(s) could not be judged (their scores are null); %s\n",
+			r.sum.Unjudged, r.sum.UnjudgedResponses, resumeHint(o))
+	}
 	return status
+}
+
+// resumeHint says how to judge the unjudged criteria again.
+func resumeHint(o *evalOptions) string {
+	if o.out == "" || o.out == "-" || o.format != "jsonl" {
+		return "run again with -o FILE, then --resume judges only those"
+	}
+	return "rerun with --resume to judge only those"
 }
 
 // aggregate computes the run's aggregate statistics, nil when no
@@ -127,7 +140,8 @@ func printSummary(w io.Writer, sum *eval.Summary, stats []api.NamedStats, elapse
 	if elapsed > 0 {
 		fmt.Fprintf(w, " in %s (%.1f items/s)", elapsed.Round(time.Millisecond), float64(sum.Items)/elapsed.Seconds())
 	}
-	fmt.Fprintf(w, "\ncriterion errors: %d   unjudged: %d   undefined scores: %d\n", sum.CriterionErrors, sum.Unjudged, sum.Undefined)
+	fmt.Fprintf(w, "\ncriterion errors: %d   unjudged: %d (in %d response(s))   not applicable: %d   undefined scores: %d\n",
+		sum.CriterionErrors, sum.Unjudged, sum.UnjudgedResponses, sum.NotApplicable, sum.Undefined)
 	scores := sum.Scores()
 	if len(scores) == 0 {
 		return
@@ -225,7 +239,7 @@ func (r *evalRun) writeReport(files []string, stats []api.NamedStats) error {
 		Lowest:        r.lowest.Items(),
 		MaxCriteria:   200,
 		Counts: report.Counts{Items: r.sum.Items, Responses: r.sum.Responses, Errors: r.sum.CriterionErrors,
-			Unjudged: r.sum.Unjudged, Skipped: r.skipped},
+			Unjudged: r.sum.Unjudged, NotApplicable: r.sum.NotApplicable, Skipped: r.skipped},
 	}
 	for _, st := range stats {
 		in.Summary = append(in.Summary, report.SummaryRow{Key: st.Name, Value: st.Mean, Std: st.BootstrapStd, N: st.N})

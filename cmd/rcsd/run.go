@@ -14,6 +14,7 @@ const (
 	exitBadInput    = 1   // diagnostics with errors, or records skipped
 	exitUsage       = 2   // bad flags or configuration
 	exitFailure     = 3   // I/O or internal failure
+	exitIncomplete  = 4   // eval: some criteria could not be judged; rerun with --resume
 	exitInterrupted = 130 // stopped by a signal; rerun with --resume
 )
 

@@ -496,11 +496,17 @@ func ruleScores(it *eval.Item, results []eval.Result) []RuleScores {
 			continue
 		}
 		for i, r := range results {
-			met := make([]*bool, len(r.Criteria))
-			for k, v := range r.Criteria {
-				met[k] = v.Met
+			if len(r.Criteria) != len(it.Rubric.Criteria) {
+				continue
 			}
-			if s, ok := rule.Score(it.Rubric.Criteria, met); ok {
+			met := make([]*bool, len(r.Criteria))
+			na := make([]bool, len(r.Criteria))
+			for k := range r.Criteria {
+				met[k] = r.Criteria[k].Met
+				na[k] = r.Criteria[k].State() == judge.StatusNotApplicable
+			}
+			if d := rule.ScoreVerdicts(it.Rubric.Criteria, met, na); d.OK {
+				s := d.Score
 				rs.Scores[i] = &s
 			}
 		}

@@ -123,6 +123,10 @@ func TestTrainBad(t *testing.T) {
 		{"bad inline rubric", "schema_version: 1\nrubrics:\n  inline: [{title: T, description: D, wieght: 2}]\n", []string{
 			`c.yaml:3:47: error unknown-field: $.rubrics.inline[0].wieght: unknown field "wieght" in a criterion (did you mean "weight"?)`,
 		}},
+		{"inline weight out of bounds", "schema_version: 1\nrubrics:\n  inline: [{title: T, description: D., weight: 1e308}, {title: U, description: E., weight: 1e-9}]\n", []string{
+			`c.yaml:3:48: error weight-out-of-bounds: $.rubrics.inline[0].weight: criterion "c1" has weight 1e+308; a weight's magnitude must be at most 1e6 (weights act only through ratios: scale the rubric's weights down together)`,
+			`c.yaml:3:92: error weight-out-of-bounds: $.rubrics.inline[1].weight: criterion "c2" has weight 1e-09; a nonzero weight's magnitude must be at least 1e-6 (use 0 for a criterion that should not count, or scale the rubric's weights up together)`,
+		}},
 		{"sampling", "schema_version: 1\nloss: {temperature: 1.2}\nsampling: {temperature: 0.7, top_p: 1.5, top_k: -1, max_new_tokens: -5, rollouts_per_prompt: -1, importance_clip: -2}\n", []string{
 			`c.yaml:3:25: warning temperature-mismatch: $.sampling.temperature: the sampling temperature 0.7 differs from the loss temperature τ 1.2 (TRL, verl and RCSD's code divide the loss logits by the sampling temperature: one knob there)`,
 			`c.yaml:3:37: error bad-value: $.sampling.top_p: top_p 1.5 is outside (0, 1]`,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/rcsd-dev/rcsd/core/judge"
+	"github.com/rcsd-dev/rcsd/core/rubric"
 	"github.com/rcsd-dev/rcsd/core/score"
 )
 
@@ -75,60 +76,47 @@ func New(opts Options) (*Evaluator, error) {
 func (e *Evaluator) Options() Options { return e.opts }
 
 // Evaluate judges every response of it and returns one result per
-// response, in order. It never fails as a whole: criteria that could not
-// be judged carry errors and count as not met.
+// response, in order. It never fails as a whole. Each verdict carries its
+// status (judge.Settle); scores follow score.Rule.ScoreVerdicts: a
+// response with an unjudged criterion has no score (Score nil, Note
+// score.ReasonUnjudged), and not-applicable criteria are left out of its
+// score. The GRPO advantages of a group need every member's score (the
+// baseline is the group's mean), so a group with any score missing has
+// none.
 func (e *Evaluator) Evaluate(ctx context.Context, it *Item) []Result {
 	out := make([]Result, len(it.Responses))
 	prompt := RenderPrompt(it.Prompt)
 	crit := it.Rubric.Criteria
-	var points []float64
-	var tags [][]string
-	if e.opts.Scoring == score.RuleHealthBench {
-		points = make([]float64, len(crit))
-		tags = make([][]string, len(crit))
-		for k := range crit {
-			points[k], tags[k] = crit[k].Weight, crit[k].Tags
-		}
-	}
 	rewards := make([]float64, len(it.Responses))
 	allDefined := true
+	met := make([]*bool, len(crit))
+	na := make([]bool, len(crit))
 	for i, resp := range it.Responses {
 		in := judge.Input{Prompt: prompt, ReferenceAnswer: it.ReferenceAnswer, Response: resp, Rubric: it.Rubric}
 		if it.Labels != nil {
 			in.Labels = it.Labels[i]
 		}
 		verdicts := e.judge.Judge(ctx, &in)
+		judge.Settle(verdicts)
 		r := Result{ID: it.ID, ResponseIndex: i, Scoring: string(e.opts.Scoring), Criteria: verdicts, EngineVersion: e.opts.EngineVersion}
-		met := make([]*bool, len(crit))
-		for k := range verdicts {
-			if k < len(met) {
+		for k := range met {
+			met[k], na[k] = nil, false
+			if k < len(verdicts) {
 				met[k] = verdicts[k].Met
+				na[k] = verdicts[k].Status == judge.StatusNotApplicable
 			}
 		}
-		r.Unjudged = score.Unjudged(met)
-		if e.opts.Scoring == score.RuleHealthBench {
-			ex, ok := score.HealthBenchExample(points, tags, it.ExampleTags, met)
-			if ok {
-				r.Score = ex.Score
-				r.Metrics = ex.Metrics
-				if len(ex.Metrics) > 1 {
-					r.TagScores = make(map[string]float64, len(ex.Metrics)-1)
-					for _, m := range ex.Metrics[1:] {
-						r.TagScores[m.Key] = m.Value
-					}
-				}
-			} else {
-				r.Note = score.ReasonNoPositive
-			}
-		} else {
-			d := e.opts.Scoring.ScoreDetail(crit, met)
-			if d.OK {
-				s := d.Score
-				r.Score = &s
-				r.Metrics = []score.Metric{{Key: "overall_score", Value: s}}
-			} else {
-				r.Note = d.Reason
-			}
+		d := e.opts.Scoring.ScoreVerdicts(crit, met, na)
+		r.Unjudged, r.NotApplicable = d.Unjudged, d.NotApplicable
+		switch {
+		case !d.OK:
+			r.Note = d.Reason
+		case e.opts.Scoring == score.RuleHealthBench:
+			r.Score, r.Metrics, r.TagScores = healthBenchMetrics(crit, met, na, it.ExampleTags)
+		default:
+			s := d.Score
+			r.Score = &s
+			r.Metrics = []score.Metric{{Key: "overall_score", Value: s}}
 		}
 		if r.Score != nil {
 			rewards[i] = *r.Score
@@ -145,6 +133,30 @@ func (e *Evaluator) Evaluate(ctx context.Context, it *Item) []Result {
 		}
 	}
 	return out
+}
+
+// healthBenchMetrics returns HealthBench's overall score and its example
+// and rubric-tag metrics over the applicable criteria (fully judged: the
+// caller checked).
+func healthBenchMetrics(crit []rubric.Criterion, met []*bool, na []bool, exampleTags []string) (*float64, []score.Metric, map[string]float64) {
+	c2, m2 := score.Applicable(crit, met, na)
+	points := make([]float64, len(c2))
+	tags := make([][]string, len(c2))
+	for k := range c2 {
+		points[k], tags[k] = c2[k].Weight, c2[k].Tags
+	}
+	ex, ok := score.HealthBenchExample(points, tags, exampleTags, m2)
+	if !ok {
+		return nil, nil, nil
+	}
+	var ts map[string]float64
+	if len(ex.Metrics) > 1 {
+		ts = make(map[string]float64, len(ex.Metrics)-1)
+		for _, m := range ex.Metrics[1:] {
+			ts[m.Key] = m.Value
+		}
+	}
+	return ex.Score, ex.Metrics, ts
 }
 
 // RenderPrompt renders a conversation as "role: content" blocks, the form

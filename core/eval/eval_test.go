@@ -36,10 +36,17 @@ func mustNew(t testing.TB, opts Options) *Evaluator {
 	return e
 }
 
+func status(met bool) judge.Status {
+	if met {
+		return judge.StatusMet
+	}
+	return judge.StatusNotMet
+}
+
 func labelVerdicts(met ...bool) []judge.Verdict {
 	out := make([]judge.Verdict, len(met))
 	for i, m := range met {
-		out[i] = judge.Verdict{ID: "c" + string(rune('1'+i)), Met: judge.Bool(m), Judge: judge.KindLabels}
+		out[i] = judge.Verdict{ID: "c" + string(rune('1'+i)), Met: judge.Bool(m), Status: status(m), Judge: judge.KindLabels}
 	}
 	return out
 }
@@ -116,7 +123,7 @@ func TestEvaluateRulesGroup(t *testing.T) {
 		return &judge.Evidence{Start: start, End: start + len(text), Text: text}
 	}
 	rules := func(id string, met bool, e *judge.Evidence, expl string) judge.Verdict {
-		return judge.Verdict{ID: id, Met: judge.Bool(met), Judge: judge.KindRules, Evidence: e, Explanation: expl}
+		return judge.Verdict{ID: id, Met: judge.Bool(met), Status: status(met), Judge: judge.KindRules, Evidence: e, Explanation: expl}
 	}
 	d := 1/math.Sqrt(3) + 1e-4
 	res := func(i int, s, adv float64, vs ...judge.Verdict) Result {
@@ -162,11 +169,16 @@ func TestEvaluateCases(t *testing.T) {
 	single := []byte(`{"id":"s","rubric":[{"description":"a","weight":2},{"description":"b","weight":2}],"response":"x","labels":[true,false]}`)
 	unlabelled := []byte(`{"id":"u","rubric":[{"description":"a","weight":2},{"description":"b","weight":2}],"responses":["x","y"]}`)
 	lv := func(id string, met bool) judge.Verdict {
-		return judge.Verdict{ID: id, Met: judge.Bool(met), Judge: judge.KindLabels}
+		return judge.Verdict{ID: id, Met: judge.Bool(met), Status: status(met), Judge: judge.KindLabels}
 	}
 	noLabel := func(id string) judge.Verdict {
-		return judge.Verdict{ID: id, Judge: judge.KindLabels, Error: "no label for criterion"}
+		return judge.Verdict{ID: id, Judge: judge.KindLabels, Status: judge.StatusNotApplicable, Explanation: "no label for criterion"}
 	}
+	failed := func(id string) judge.Verdict {
+		return judge.Verdict{ID: id, Judge: judge.KindLLM, Status: judge.StatusUnjudged, Error: "grader request failed: HTTP 500"}
+	}
+	partly := []byte(`{"id":"p","rubric":[{"description":"a","weight":2},{"description":"b","weight":6}],"responses":["x","y"],"labels":[[true,null],[false,null]]}`)
+	down := []byte(`{"id":"d","rubric":[{"description":"a","weight":2},{"description":"b","weight":2}],"responses":["x","y"]}`)
 	tests := []struct {
 		name string
 		line []byte
@@ -204,15 +216,39 @@ func TestEvaluateCases(t *testing.T) {
 				Metrics: []score.Metric{{Key: "overall_score", Value: 0.5}}}},
 		},
 		{
-			// Unjudged criteria count as not met and are counted; equal
-			// rewards give advantages of 0 (std 0, divided by ε).
-			name: "unjudged",
+			// No criterion labelled: nothing applies, so no score (not 0)
+			// and no advantages.
+			name: "nothing-applies",
 			line: unlabelled, opts: Options{Judge: judge.KindLabels},
 			want: []Result{
-				{ID: "u", ResponseIndex: 0, Score: fp(0), Scoring: "healthbench", Criteria: []judge.Verdict{noLabel("c1"), noLabel("c2")},
-					Advantage: fp(0), Unjudged: 2, Metrics: []score.Metric{{Key: "overall_score", Value: 0}}},
-				{ID: "u", ResponseIndex: 1, Score: fp(0), Scoring: "healthbench", Criteria: []judge.Verdict{noLabel("c1"), noLabel("c2")},
-					Advantage: fp(0), Unjudged: 2, Metrics: []score.Metric{{Key: "overall_score", Value: 0}}},
+				{ID: "u", ResponseIndex: 0, Scoring: "healthbench", Criteria: []judge.Verdict{noLabel("c1"), noLabel("c2")},
+					NotApplicable: 2, Note: score.ReasonNoneApplies},
+				{ID: "u", ResponseIndex: 1, Scoring: "healthbench", Criteria: []judge.Verdict{noLabel("c1"), noLabel("c2")},
+					NotApplicable: 2, Note: score.ReasonNoneApplies},
+			},
+		},
+		{
+			// c2 unlabelled: left out of the score, so 2/2 = 1 and 0/2 = 0
+			// (not 2/8 and 0). GRPO (TRL): mean 1/2, std 1/√2.
+			name: "not-applicable-left-out",
+			line: partly, opts: Options{Judge: judge.KindLabels},
+			want: []Result{
+				{ID: "p", ResponseIndex: 0, Score: fp(1), Scoring: "healthbench", Criteria: []judge.Verdict{lv("c1", true), noLabel("c2")},
+					NotApplicable: 1, Advantage: fp(0.5 / (1/math.Sqrt2 + 1e-4)), Metrics: []score.Metric{{Key: "overall_score", Value: 1}}},
+				{ID: "p", ResponseIndex: 1, Score: fp(0), Scoring: "healthbench", Criteria: []judge.Verdict{lv("c1", false), noLabel("c2")},
+					NotApplicable: 1, Advantage: fp(-0.5 / (1/math.Sqrt2 + 1e-4)), Metrics: []score.Metric{{Key: "overall_score", Value: 0}}},
+			},
+		},
+		{
+			// The grader fails: the scores are unknown (null, not 0), and
+			// so are the group's advantages.
+			name: "unjudged",
+			line: down, opts: Options{Judge: judge.KindLLM, LLM: failingGrader{}},
+			want: []Result{
+				{ID: "d", ResponseIndex: 0, Scoring: "healthbench", Criteria: []judge.Verdict{failed("c1"), failed("c2")},
+					Unjudged: 2, Note: score.ReasonUnjudged},
+				{ID: "d", ResponseIndex: 1, Scoring: "healthbench", Criteria: []judge.Verdict{failed("c1"), failed("c2")},
+					Unjudged: 2, Note: score.ReasonUnjudged},
 			},
 		},
 	}
@@ -224,6 +260,46 @@ func TestEvaluateCases(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failingGrader fails every criterion, as a grader answering 500 does.
+type failingGrader struct{}
+
+func (failingGrader) Judge(_ context.Context, in *judge.Input) []judge.Verdict {
+	out := make([]judge.Verdict, len(in.Rubric.Criteria))
+	for i, c := range in.Rubric.Criteria {
+		out[i] = judge.Verdict{ID: c.ID, Judge: judge.KindLLM, Error: "grader request failed: HTTP 500"}
+	}
+	return out
+}
+
+// One response of a group unjudged: its score is null, the other's is
+// kept, and no member has an advantage (the baseline needs all of them).
+func TestEvaluateGroupWithUnjudgedMember(t *testing.T) {
+	it := mustParse(t, []byte(`{"id":"g","rubric":[{"description":"a","weight":1}],"responses":["x","y","z"]}`))
+	got := mustNew(t, Options{Judge: judge.KindLLM, LLM: flakyGrader{fail: "y"}}).Evaluate(context.Background(), it)
+	if got[0].Score == nil || *got[0].Score != 1 || got[2].Score == nil || got[1].Score != nil || got[1].Unjudged != 1 {
+		t.Fatalf("scores %v %v %v, unjudged %d", got[0].Score, got[1].Score, got[2].Score, got[1].Unjudged)
+	}
+	for i, r := range got {
+		if r.Advantage != nil {
+			t.Errorf("response %d has advantage %v in a group with an unknown score", i, *r.Advantage)
+		}
+	}
+}
+
+// flakyGrader fails on the response fail and meets everything else.
+type flakyGrader struct{ fail string }
+
+func (g flakyGrader) Judge(_ context.Context, in *judge.Input) []judge.Verdict {
+	out := make([]judge.Verdict, len(in.Rubric.Criteria))
+	for i, c := range in.Rubric.Criteria {
+		out[i] = judge.Verdict{ID: c.ID, Judge: judge.KindLLM, Met: judge.Bool(true)}
+		if in.Response == g.fail {
+			out[i] = judge.Verdict{ID: c.ID, Judge: judge.KindLLM, Error: "grader request failed: connection refused"}
+		}
+	}
+	return out
 }
 
 // stubGrader answers every criterion "met" and counts its calls.

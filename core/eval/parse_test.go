@@ -219,6 +219,14 @@ func TestParseItemErrors(t *testing.T) {
 			return d{Severity: diag.Error, Code: "bad-json", Column: len(line), Message: "invalid JSON: unexpected end of JSON input", File: "in.jsonl", Line: 3}
 		}}},
 		{"control-char", "{\"id\":\"a\",\"response\":\"r\x01\"}", []func(string) d{E("bad-json", "", "\x01", `invalid JSON: invalid character '\x01' in string literal`, "")}},
+		{"weight-out-of-bounds", `{"id":"a","rubric":[{"description":"x","weight":1e308},{"description":"y","weight":1e308}],"response":"r"}`, []func(string) d{
+			func(line string) d {
+				return d{Severity: diag.Error, Code: "weight-out-of-bounds", Column: colOf(line, "1e308"), Path: "$.rubric[0].weight", Criterion: "c1", Message: `criterion "c1" has weight 1e+308; a weight's magnitude must be at most 1e6`, Hint: "weights act only through ratios: scale the rubric's weights down together", File: "in.jsonl", Line: 3}
+			},
+			func(line string) d {
+				return d{Severity: diag.Error, Code: "weight-out-of-bounds", Column: strings.LastIndex(line, "1e308") + 1, Path: "$.rubric[1].weight", Criterion: "c2", Message: `criterion "c2" has weight 1e+308; a weight's magnitude must be at most 1e6`, Hint: "weights act only through ratios: scale the rubric's weights down together", File: "in.jsonl", Line: 3}
+			},
+		}},
 		{"id-float", `{"id":1.5,` + rub + `,"response":"r"}`, []func(string) d{E("bad-id", "$.id", "1.5", "expected a string or an integer id, got a number", "")}},
 		{"id-empty", `{"id":"",` + rub + `,"response":"r"}`, []func(string) d{E("bad-id", "$.id", `""`, "the id is an empty string", "")}},
 		{"id-null", `{"id":null,` + rub + `,"response":"r"}`, []func(string) d{E("bad-id", "$.id", "null", "expected a string or an integer id, got null", "")}},

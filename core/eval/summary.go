@@ -37,12 +37,19 @@ type Summary struct {
 	Responses int `json:"responses"`
 	// Skipped counts records that could not be evaluated (bad input).
 	Skipped int `json:"skipped"`
-	// Undefined counts responses whose score is undefined.
+	// Undefined counts responses with no score (unjudged criteria, or a
+	// rule undefined for the rubric).
 	Undefined int `json:"undefined"`
 	// CriterionErrors counts verdicts that carry an error.
 	CriterionErrors int `json:"criterion_errors"`
-	// Unjudged counts verdicts with no decision.
-	Unjudged int `json:"unjudged"`
+	// Unjudged counts verdicts the judge failed to decide (status
+	// unjudged); UnjudgedResponses the responses with at least one. A run
+	// with any is incomplete: --resume judges those responses again.
+	Unjudged          int `json:"unjudged"`
+	UnjudgedResponses int `json:"unjudged_responses"`
+	// NotApplicable counts verdicts the judge had no means to decide
+	// (status not_applicable), which scores leave out.
+	NotApplicable int `json:"not_applicable"`
 
 	scores []float64
 	// names and values hold every example metric (overall_score, tags,
@@ -95,7 +102,15 @@ func (s *Summary) addResult(it *Item, r *Result) {
 	if r.Score != nil {
 		s.addNamed("score", *r.Score)
 	}
-	for k, v := range r.Criteria {
+	if s.addCriteria(it, r) {
+		s.UnjudgedResponses++
+	}
+}
+
+// addCriteria counts r's verdicts and reports whether any is unjudged.
+func (s *Summary) addCriteria(it *Item, r *Result) (unjudged bool) {
+	for k := range r.Criteria {
+		v := &r.Criteria[k]
 		c := s.crit[v.ID]
 		if c == nil {
 			c = &CriterionStat{ID: v.ID, Judges: map[string]int{}}
@@ -114,8 +129,18 @@ func (s *Summary) addResult(it *Item, r *Result) {
 			c.Errors++
 			s.CriterionErrors++
 		}
-		if v.Met == nil {
+		switch v.State() {
+		case judge.StatusUnjudged:
 			s.Unjudged++
+			unjudged = true
+			continue
+		case judge.StatusNotApplicable:
+			s.NotApplicable++
+			continue
+		}
+		if v.Met == nil { // a status that contradicts met: count it as unjudged
+			s.Unjudged++
+			unjudged = true
 			continue
 		}
 		c.Judged++
@@ -124,6 +149,7 @@ func (s *Summary) addResult(it *Item, r *Result) {
 			c.Met++
 		}
 	}
+	return unjudged
 }
 
 // Scores returns the defined per-response scores in the order added.

@@ -16,8 +16,10 @@ import (
 //	B: the math item judged by rules (scores 1, 0, 0)
 //	C: a HealthBench rubric with no positive points (scores undefined);
 //	   its c1 has another description than A's c1
-//	D: two unlabelled responses under the labels judge (every verdict an
-//	   error; scores 0, 0); its c1 and c2 differ from A's
+//	D: two unlabelled responses under the labels judge (every verdict not
+//	   applicable; no scores); its c1 and c2 differ from A's
+//	E: two responses whose grader fails (every verdict unjudged, with an
+//	   error; no scores)
 func summaryRun(t *testing.T) ([]*Item, [][]Result) {
 	a := mustParse(t, withFields(t, readRow19(t), map[string]any{
 		"responses": []string{"r0", "r1", "r2"},
@@ -26,14 +28,17 @@ func summaryRun(t *testing.T) ([]*Item, [][]Result) {
 	b := mustParse(t, []byte(mathItem))
 	c := mustParse(t, []byte(`{"id":"n","rubrics":[{"criterion":"Recommends antibiotics.","points":-5,"tags":[]}],"responses":["a","b"],"labels":[[true],[false]]}`))
 	d := mustParse(t, []byte(`{"id":"u","rubric":[{"description":"a","weight":2},{"description":"b","weight":2}],"responses":["x","y"]}`))
+	e := mustParse(t, []byte(`{"id":"e","rubric":[{"id":"e1","description":"a","weight":2},{"id":"e2","description":"b","weight":2}],"responses":["x","y"]}`))
 	auto := mustNew(t, Options{})
 	labels := mustNew(t, Options{Judge: judge.KindLabels})
-	items := []*Item{a, b, c, d}
+	down := mustNew(t, Options{Judge: judge.KindLLM, LLM: failingGrader{}})
+	items := []*Item{a, b, c, d, e}
 	results := [][]Result{
 		auto.Evaluate(context.Background(), a),
 		auto.Evaluate(context.Background(), b),
 		labels.Evaluate(context.Background(), c),
 		labels.Evaluate(context.Background(), d),
+		down.Evaluate(context.Background(), e),
 	}
 	return items, results
 }
@@ -44,18 +49,18 @@ func TestSummary(t *testing.T) {
 	for i := range items {
 		s.Add(items[i], results[i])
 	}
-	counts := struct{ Items, Responses, Skipped, Undefined, CriterionErrors, Unjudged int }{
-		s.Items, s.Responses, s.Skipped, s.Undefined, s.CriterionErrors, s.Unjudged}
-	wantCounts := struct{ Items, Responses, Skipped, Undefined, CriterionErrors, Unjudged int }{4, 10, 0, 2, 4, 4}
+	type cs struct{ Items, Responses, Skipped, Undefined, CriterionErrors, Unjudged, UnjudgedResponses, NotApplicable int }
+	counts := cs{s.Items, s.Responses, s.Skipped, s.Undefined, s.CriterionErrors, s.Unjudged, s.UnjudgedResponses, s.NotApplicable}
+	wantCounts := cs{Items: 5, Responses: 12, Undefined: 6, CriterionErrors: 4, Unjudged: 4, UnjudgedResponses: 2, NotApplicable: 4}
 	if counts != wantCounts {
 		t.Errorf("counts %+v, want %+v", counts, wantCounts)
 	}
-	if diff := cmp.Diff([]float64{1, 1.0 / 13, 4.0 / 13, 1, 0, 0, 0, 0}, s.Scores(), approx); diff != "" {
+	if diff := cmp.Diff([]float64{1, 1.0 / 13, 4.0 / 13, 1, 0, 0}, s.Scores(), approx); diff != "" {
 		t.Errorf("Scores (-want +got):\n%s", diff)
 	}
 	names, values := s.Named()
 	wantNames := []string{"overall_score", "theme:context_seeking", "level:example", "axis:completeness", "axis:communication_quality", "score"}
-	all := []float64{1, 1.0 / 13, 4.0 / 13, 1, 0, 0, 0, 0}
+	all := []float64{1, 1.0 / 13, 4.0 / 13, 1, 0, 0}
 	a := []float64{1, 1.0 / 13, 4.0 / 13}
 	wantValues := map[string][]float64{
 		"overall_score": all, "score": all, "theme:context_seeking": a, "level:example": a,
@@ -69,13 +74,15 @@ func TestSummary(t *testing.T) {
 	}
 	row := row19Rubric().Criteria
 	wantCrit := []*CriterionStat{
-		// c1: A judged 3 (met 2), C judged 2 (met 1), D 2 errors.
-		{ID: "c1", Description: row[0].Description, Weight: 9, Varies: true, Judged: 5, Met: 3, Errors: 2, Judges: map[string]int{"labels": 5}},
-		{ID: "c2", Description: row[1].Description, Weight: 4, Varies: true, Judged: 3, Met: 2, Errors: 2, Judges: map[string]int{"labels": 3}},
+		// c1: A judged 3 (met 2), C judged 2 (met 1), D 2 not applicable.
+		{ID: "c1", Description: row[0].Description, Weight: 9, Varies: true, Judged: 5, Met: 3, Judges: map[string]int{"labels": 5}},
+		{ID: "c2", Description: row[1].Description, Weight: 4, Varies: true, Judged: 3, Met: 2, Judges: map[string]int{"labels": 3}},
 		{ID: "c3", Description: row[2].Description, Weight: -8, Judged: 3, Met: 1, Judges: map[string]int{"labels": 3}},
 		{ID: "answer", Description: "The boxed answer is 2418.", Weight: 10, Judged: 3, Met: 1, Judges: map[string]int{"rules": 3}},
 		{ID: "incl-excl", Description: "Uses inclusion–exclusion.", Weight: 5, Judged: 3, Met: 2, Judges: map[string]int{"rules": 3}},
 		{ID: "overlap", Description: "Gives 3468, forgetting the overlap.", Weight: -5, Judged: 3, Met: 1, Judges: map[string]int{"rules": 3}},
+		{ID: "e1", Description: "a", Weight: 2, Errors: 2, Judges: map[string]int{}},
+		{ID: "e2", Description: "b", Weight: 2, Errors: 2, Judges: map[string]int{}},
 	}
 	if diff := cmp.Diff(wantCrit, s.Criteria()); diff != "" {
 		t.Errorf("Criteria (-want +got):\n%s", diff)
@@ -136,7 +143,7 @@ func TestResultJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	const want = `{"id":"n","response_index":0,"score":null,"scoring":"healthbench",` +
-		`"criteria":[{"id":"c1","met":true,"judge":"labels"}],` +
+		`"criteria":[{"id":"c1","met":true,"status":"met","judge":"labels"}],` +
 		`"note":"no criterion has a positive weight","engine_version":""}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)

@@ -40,8 +40,9 @@ type Item struct {
 type Result struct {
 	ID            string `json:"id"`
 	ResponseIndex int    `json:"response_index"`
-	// Score is nil when the scoring rule is undefined for this rubric
-	// (e.g. HealthBench with no positive points).
+	// Score is nil when a criterion could not be judged (Note says so,
+	// Unjudged counts them) or the scoring rule is undefined for this
+	// rubric (e.g. HealthBench with no positive points).
 	Score   *float64 `json:"score"`
 	Scoring string   `json:"scoring"`
 	// TagScores are HealthBench-style sub-scores (criterion tags, and
@@ -49,10 +50,14 @@ type Result struct {
 	TagScores map[string]float64 `json:"tag_scores,omitempty"`
 	Criteria  []judge.Verdict    `json:"criteria"`
 	// Advantage is the GRPO advantage of this response within its item's
-	// group (only when the item has several responses).
+	// group (only when the item has several responses, all with a score).
 	Advantage *float64 `json:"advantage,omitempty"`
-	// Unjudged counts criteria with no verdict; they count as not met.
+	// Unjudged counts criteria the judge failed to decide (status
+	// unjudged); when it is not 0 there is no score.
 	Unjudged int `json:"unjudged,omitempty"`
+	// NotApplicable counts criteria the judge had no means to decide
+	// (status not_applicable); the score leaves them out.
+	NotApplicable int `json:"not_applicable,omitempty"`
 	// Note says why Score is nil.
 	Note string `json:"note,omitempty"`
 	// Metrics are the example's named values in the order simple-evals

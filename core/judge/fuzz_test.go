@@ -229,7 +229,8 @@ func FuzzLexical(f *testing.F) {
 			t.Fatalf("%d verdicts", len(vs))
 		}
 		for _, v := range vs {
-			if v.Judge != KindLexical || !v.Heuristic || (v.Met == nil) != (v.Error != "") || (v.Met == nil) != (v.Confidence == nil) {
+			// Lexical never fails: an undecided criterion is not applicable.
+			if v.Judge != KindLexical || !v.Heuristic || v.Error != "" || (v.Met == nil) != (v.Status == StatusNotApplicable) || (v.Met == nil) != (v.Confidence == nil) {
 				t.Fatalf("malformed verdict %+v", v)
 			}
 			if v.Confidence != nil && (*v.Confidence < 0.5 || *v.Confidence > 0.9) {

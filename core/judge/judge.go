@@ -29,10 +29,14 @@ type Evidence struct {
 type Verdict struct {
 	// ID is the criterion id.
 	ID string `json:"id"`
-	// Met is nil when the criterion was not judged (no label, or judging
-	// failed; then Error says why).
-	Met   *bool `json:"met"`
-	Judge Kind  `json:"judge"`
+	// Met is nil when the criterion was not decided: Status then says
+	// whether judging failed (unjudged, Error says why) or the judge has
+	// no means to decide it (not_applicable, Explanation says why).
+	Met *bool `json:"met"`
+	// Status is met, not_met, unjudged or not_applicable (Settle fills it
+	// in from Met; judges set not_applicable themselves).
+	Status Status `json:"status"`
+	Judge  Kind   `json:"judge"`
 	// Confidence in [0,1], set by judges that estimate one (lexical).
 	Confidence  *float64  `json:"confidence,omitempty"`
 	Evidence    *Evidence `json:"evidence,omitempty"`
@@ -58,7 +62,9 @@ type Input struct {
 
 // Judge decides every criterion of in.Rubric for in.Response. It returns
 // one verdict per criterion, in rubric order, and never fails as a whole:
-// a criterion it cannot decide gets Met == nil and an Error.
+// a criterion it fails to decide gets Met == nil and an Error (unjudged);
+// one it has no means to decide gets Met == nil and Status
+// StatusNotApplicable.
 type Judge interface {
 	Judge(ctx context.Context, in *Input) []Verdict
 }

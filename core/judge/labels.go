@@ -7,10 +7,10 @@ import (
 
 // Labels is the judge that reads verdicts supplied with the item
 // (Input.Labels, one entry per criterion in rubric order). A nil entry,
-// or a nil Labels slice, leaves the criterion unjudged with Error
-// "no label for criterion". Labels of the wrong length are not aligned
-// with the criteria, so every criterion gets an error saying so rather
-// than a guess.
+// or a nil Labels slice, makes the criterion not applicable (Explanation
+// "no label for criterion"): the labels say nothing about it. Labels of
+// the wrong length are not aligned with the criteria, so every criterion
+// is unjudged with an error saying so rather than a guess.
 type Labels struct{}
 
 // Judge returns the supplied labels as verdicts.
@@ -28,7 +28,7 @@ func (Labels) Judge(_ context.Context, in *Input) []Verdict {
 		case !aligned:
 			v.Error = misalignedLabels(len(in.Labels), len(crit))
 		case in.Labels == nil || in.Labels[i] == nil:
-			v.Error = "no label for criterion"
+			*v = notApplicable(crit[i].ID, KindLabels, ReasonNoLabel)
 		default:
 			// No explanation: judge "labels" says where the verdict came
 			// from, and a batch of millions of labels should not repeat it.

@@ -38,17 +38,17 @@ func TestLabels(t *testing.T) {
 			name:   "some-unlabelled",
 			labels: []*bool{nil, Bool(false), nil},
 			want: []Verdict{
-				{ID: "a", Judge: KindLabels, Error: "no label for criterion"},
+				{ID: "a", Judge: KindLabels, Status: StatusNotApplicable, Explanation: "no label for criterion"},
 				{ID: "b", Met: Bool(false), Judge: KindLabels, Explanation: supplied},
-				{ID: "c", Judge: KindLabels, Error: "no label for criterion"},
+				{ID: "c", Judge: KindLabels, Status: StatusNotApplicable, Explanation: "no label for criterion"},
 			},
 		},
 		{
 			name: "no-labels",
 			want: []Verdict{
-				{ID: "a", Judge: KindLabels, Error: "no label for criterion"},
-				{ID: "b", Judge: KindLabels, Error: "no label for criterion"},
-				{ID: "c", Judge: KindLabels, Error: "no label for criterion"},
+				{ID: "a", Judge: KindLabels, Status: StatusNotApplicable, Explanation: "no label for criterion"},
+				{ID: "b", Judge: KindLabels, Status: StatusNotApplicable, Explanation: "no label for criterion"},
+				{ID: "c", Judge: KindLabels, Status: StatusNotApplicable, Explanation: "no label for criterion"},
 			},
 		},
 		{

@@ -135,7 +135,7 @@ func (l *Lexical) Judge(_ context.Context, in *Input) []Verdict {
 func judgeLexical(id string, lc *lexCriterion, sents []lexSentence, resp string, th float64) Verdict {
 	v := Verdict{ID: id, Judge: KindLexical, Heuristic: true}
 	if len(lc.terms) == 0 {
-		v.Error = "no key terms in criterion"
+		v.Status, v.Explanation = StatusNotApplicable, ReasonNoTerms
 		return v
 	}
 	var total, global float64

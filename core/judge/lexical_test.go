@@ -184,7 +184,7 @@ func TestLexicalCases(t *testing.T) {
 			name: "no-key-terms",
 			crit: rubric.Criterion{ID: "x", Description: "The response is clear and correct."},
 			resp: "Anything.",
-			want: Verdict{ID: "x", Judge: KindLexical, Heuristic: true, Error: "no key terms in criterion"},
+			want: Verdict{ID: "x", Judge: KindLexical, Heuristic: true, Status: StatusNotApplicable, Explanation: "no key terms in criterion"},
 		},
 	}
 	for _, tt := range tests {

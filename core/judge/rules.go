@@ -16,10 +16,10 @@ import (
 
 // Rules is the judge for deterministic checks attached to criteria
 // (rubric.Check). A criterion is met when every one of its checks
-// passes; a criterion without checks gets Met == nil and Error
-// "no checks"; a criterion with a check that cannot be compiled (a bad
-// regular expression, a contains check without a term, …) gets Met ==
-// nil and that error.
+// passes; a criterion without checks is not applicable (Status
+// not_applicable, Explanation "no checks"); a criterion with a check that
+// cannot be compiled (a bad regular expression, a contains check without a
+// term, …) is unjudged: Met == nil and that error.
 //
 // Rules compiles each rubric once and caches the result keyed by the
 // *rubric.Rubric pointer (up to maxCachedRubrics rubrics; the cache is
@@ -104,9 +104,10 @@ type CompiledRules struct {
 }
 
 type compiledCriterion struct {
-	id     string
-	checks []compiledCheck
-	err    string // compile error, or "no checks"
+	id       string
+	checks   []compiledCheck
+	err      string // compile error
+	noChecks bool
 }
 
 type lengthUnit uint8
@@ -145,7 +146,7 @@ func CompileRules(r *rubric.Rubric) (*CompiledRules, error) {
 		cc := &c.crits[i]
 		cc.id = cr.ID
 		if len(cr.Checks) == 0 {
-			cc.err = "no checks"
+			cc.noChecks = true
 			continue
 		}
 		for k := range cr.Checks {
@@ -258,6 +259,10 @@ func (c *CompiledRules) Evaluate(response string) []Verdict {
 		cr := &c.crits[i]
 		v := &out[i]
 		v.ID, v.Judge = cr.id, KindRules
+		if cr.noChecks {
+			*v = notApplicable(cr.id, KindRules, ReasonNoChecks)
+			continue
+		}
 		if cr.err != "" {
 			v.Error = cr.err
 			continue

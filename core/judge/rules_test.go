@@ -564,7 +564,7 @@ func TestRulesCompileErrors(t *testing.T) {
 			want := []Verdict{
 				{ID: "ok", Met: Bool(true), Judge: KindRules, Evidence: &Evidence{0, 5, "water"}, Explanation: `contains "water": found at byte 0`},
 				{ID: "bad", Judge: KindRules, Error: tt.err},
-				{ID: "none", Judge: KindRules, Error: "no checks"},
+				{ID: "none", Judge: KindRules, Status: StatusNotApplicable, Explanation: "no checks"},
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("verdicts (-want +got):\n%s", diff)
@@ -591,7 +591,7 @@ func TestCompileRulesJoinsErrors(t *testing.T) {
 	got := c.Evaluate("x")
 	want := []Verdict{
 		{ID: "a", Judge: KindRules, Error: "check 2: bad regex: error parsing regexp: invalid repeat count: `{2,1}`"},
-		{ID: "b", Judge: KindRules, Error: "no checks"},
+		{ID: "b", Judge: KindRules, Status: StatusNotApplicable, Explanation: "no checks"},
 		{ID: "c", Judge: KindRules, Error: "check 2: length check needs min or max"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -117,9 +117,11 @@ type Counts struct {
 	Items, Responses int
 	// CriteriaJudged counts verdicts with Met != nil over all responses.
 	CriteriaJudged int
-	// Errors counts verdicts carrying an error; Unjudged those with no
-	// verdict (counted as not met); Skipped the input records not scored.
-	Errors, Unjudged, Skipped int
+	// Errors counts verdicts carrying an error; Unjudged those the judge
+	// failed to decide (their responses have no score); NotApplicable
+	// those it had no means to decide (left out of scores); Skipped the
+	// input records not scored.
+	Errors, Unjudged, NotApplicable, Skipped int
 }
 
 func isNegative(p rubric.Polarity, w float64) bool {
@@ -272,6 +274,7 @@ func buildPage(in *Input) *page {
 		{"Criteria judged", strconv.Itoa(c.CriteriaJudged)},
 		{"Errors", strconv.Itoa(c.Errors)},
 		{"Unjudged", strconv.Itoa(c.Unjudged)},
+		{"Not applicable", strconv.Itoa(c.NotApplicable)},
 		{"Skipped records", strconv.Itoa(c.Skipped)},
 	} {
 		p.Meta = append(p.Meta, e)
@@ -442,6 +445,8 @@ func markKind(c *CriterionView) (Kind, bool) {
 func verdictWords(c *CriterionView) (icon, word, class string) {
 	neg := isNegative(c.Polarity, c.Weight)
 	switch {
+	case c.Verdict.State() == judge.StatusNotApplicable:
+		return "–", "not applicable", "k-unjudged"
 	case c.Verdict.Met == nil:
 		return "?", "unjudged", "k-unjudged"
 	case *c.Verdict.Met && neg:

@@ -25,6 +25,7 @@ const (
 	CodeEmptyID          = "empty-id"
 	CodeDuplicateID      = "duplicate-id"
 	CodeNonFiniteWeight  = "non-finite-weight"
+	CodeWeightBounds     = "weight-out-of-bounds"
 	CodeUnknownCategory  = "unknown-category"
 	CodeUnknownPolarity  = "unknown-polarity"
 

@@ -1,6 +1,7 @@
 package rubric
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -47,8 +48,8 @@ func Validate(r *Rubric) diag.List {
 		if strings.TrimSpace(c.Description) == "" {
 			add(diag.Errorf(CodeEmptyDescription, r.criterionPath(i, "description"), "criterion %q has an empty description", c.ID))
 		}
-		if math.IsNaN(c.Weight) || math.IsInf(c.Weight, 0) {
-			add(diag.Errorf(CodeNonFiniteWeight, r.criterionPath(i, "weight"), "criterion %q has weight %v; weights must be finite numbers", c.ID, c.Weight))
+		if d, bad := checkWeight(c); bad {
+			add(withHint(diag.Errorf(d.code, r.criterionPath(i, "weight"), "%s", d.msg), d.hint))
 		}
 		if !validCategory(c.Category) {
 			add(withHint(diag.Errorf(CodeUnknownCategory, r.criterionPath(i, "category"), "unknown category %q", c.Category),
@@ -65,6 +66,41 @@ func Validate(r *Rubric) diag.List {
 		}
 	}
 	return dl
+}
+
+// Bounds of a weight's magnitude: a weight is 0 or MinAbsWeight ≤ |w| ≤
+// MaxAbsWeight. Every public convention sits well inside (HealthBench's
+// points are integers in [−10, 10], RaR's weights −2 to 5, RCSD's −1 to
+// 10, fractional weights such as 0.3 or 0.05), and weights act only
+// through ratios, so six orders of magnitude either side of 1 lose
+// nothing a rubric can mean. The bounds are what keeps every score and
+// advantage finite: with n criteria a sum of weights is at most n·1e6 (no
+// overflow, where two weights of 1e308 sum to +Inf and Inf/Inf is NaN),
+// and a nonzero sum of weights is at least the spacing of floats near
+// 1e−6 (about 2e−22), so a ratio is at most about n·5e27, where a weight
+// of 5e−324 against one of −1e6 would divide to −Inf.
+const (
+	MaxAbsWeight = 1e6
+	MinAbsWeight = 1e-6
+)
+
+type weightProblem struct{ code, msg, hint string }
+
+// checkWeight reports a weight that is not finite or outside the bounds.
+func checkWeight(c *Criterion) (weightProblem, bool) {
+	w := c.Weight
+	a := math.Abs(w)
+	switch {
+	case math.IsNaN(w) || math.IsInf(w, 0):
+		return weightProblem{CodeNonFiniteWeight, fmt.Sprintf("criterion %q has weight %v; weights must be finite numbers", c.ID, w), ""}, true
+	case a > MaxAbsWeight:
+		return weightProblem{CodeWeightBounds, fmt.Sprintf("criterion %q has weight %v; a weight's magnitude must be at most 1e6", c.ID, w),
+			"weights act only through ratios: scale the rubric's weights down together"}, true
+	case w != 0 && a < MinAbsWeight:
+		return weightProblem{CodeWeightBounds, fmt.Sprintf("criterion %q has weight %v; a nonzero weight's magnitude must be at least 1e-6", c.ID, w),
+			"use 0 for a criterion that should not count, or scale the rubric's weights up together"}, true
+	}
+	return weightProblem{}, false
 }
 
 func validCategory(c Category) bool {

@@ -12,8 +12,11 @@
 //     a pitfall) "met" means the bad behaviour is present, and its weight
 //     is negative. RaR's category variant frames pitfalls the other way
 //     round; RaRCategory maps between the two explicitly.
-//   - Verdicts are []*bool; a nil entry is an unjudged criterion and counts
-//     as not met. Unjudged returns the count so callers can report it.
+//   - Verdicts are []*bool; a nil entry is an unjudged criterion.
+//     Rule.ScoreVerdicts gives no score when an applicable criterion is
+//     unjudged and leaves not-applicable criteria out of numerator and
+//     denominator; the slice functions, like the systems they follow,
+//     count a nil entry as not met.
 //
 // The HealthBench bootstrap draws from RandomState, a re-implementation of
 // numpy's legacy MT19937 generator, and sums in numpy's pairwise order, so

@@ -5,12 +5,13 @@ import (
 	"slices"
 )
 
-// Unjudged policy. Every per-example rule takes verdicts as met []*bool with
-// one entry per criterion; a nil entry is a criterion that was not judged.
-// All rules count an unjudged criterion as not met, in the project's
-// polarity convention (for a negative criterion "not met" means the bad
-// behaviour is absent). Callers should report Unjudged(met) next to the
-// score so a partly judged example is never mistaken for a fully judged one.
+// Unjudged policy. Every per-example formula takes verdicts as met []*bool
+// with one entry per criterion; a nil entry is a criterion that was not
+// judged. The slice functions below (HealthBench, RaR, …) are the outside
+// systems' formulas, which know no "unjudged": they count a nil entry as
+// not met. rcsd's own policy is Rule.ScoreVerdicts: an unjudged criterion
+// leaves the example without a score, and a not-applicable one is left
+// out of the formula.
 
 // isMet reports whether a verdict is present and true.
 func isMet(m *bool) bool { return m != nil && *m }

@@ -58,10 +58,12 @@ type Result struct {
 	// OK is false when the rule gives no score for this example; Score is
 	// then 0 and Reason says why.
 	OK bool `json:"ok"`
-	// Unjudged is the number of criteria with no verdict; they were
-	// counted as not met.
-	Unjudged int    `json:"unjudged"`
-	Reason   string `json:"reason,omitempty"`
+	// Unjudged is the number of applicable criteria with no verdict; when
+	// it is not 0 there is no score (ReasonUnjudged).
+	Unjudged int `json:"unjudged"`
+	// NotApplicable is the number of criteria left out of the score.
+	NotApplicable int    `json:"not_applicable,omitempty"`
+	Reason        string `json:"reason,omitempty"`
 }
 
 // Reasons a Result can carry when OK is false.
@@ -71,6 +73,8 @@ const (
 	ReasonNoCategory    = "a criterion has no RaR category (essential, important, optional, pitfall)"
 	ReasonPitfallUnsure = "a pitfall criterion has no polarity and a non-negative weight, so it is unknown whether met means the pitfall is present or avoided"
 	ReasonEmpty         = "the rubric has no criteria"
+	ReasonUnjudged      = "some criteria could not be judged, so the score is unknown"
+	ReasonNoneApplies   = "no criterion applies: the judge has no means to decide any of them"
 )
 
 // EffectivePolarity returns the polarity the rules use for c: its Polarity
@@ -93,11 +97,12 @@ func EffectivePolarity(c *rubric.Criterion) (p rubric.Polarity, known bool) {
 }
 
 // Score scores one example under r. crit and met are in rubric order, one
-// verdict per criterion, nil for an unjudged one (counted as not met). The
-// weight-based rules (healthbench, rar, research, weighted) read only
-// Criterion.Weight, with its sign. rar-category reads Category and the
-// polarity (EffectivePolarity): with c = met for a positive criterion and
-// c = 1 − met for a negative one, r = Σ w(cat)·c / Σ w(cat).
+// verdict per criterion; a nil entry is an unjudged criterion, and then
+// there is no score (ok is false; see ScoreVerdicts). The weight-based
+// rules (healthbench, rar, research, weighted) read only Criterion.Weight,
+// with its sign. rar-category reads Category and the polarity
+// (EffectivePolarity): with c = met for a positive criterion and c = 1 −
+// met for a negative one, r = Σ w(cat)·c / Σ w(cat).
 //
 // Score allocates nothing. It panics if len(crit) != len(met) or r is not
 // a valid rule.
@@ -107,10 +112,91 @@ func (r Rule) Score(crit []rubric.Criterion, met []*bool) (float64, bool) {
 }
 
 // ScoreDetail is Score with the count of unjudged criteria and, when there
-// is no score, the reason.
+// is no score, the reason. It is ScoreVerdicts with every criterion
+// applicable.
 func (r Rule) ScoreDetail(crit []rubric.Criterion, met []*bool) Result {
+	return r.ScoreVerdicts(crit, met, nil)
+}
+
+// ScoreVerdicts scores one example whose criteria may be unjudged or not
+// applicable. crit, met and na are in rubric order; na (nil for none)
+// marks the criteria the judge had no means to decide, whose met entries
+// are ignored. The policy:
+//
+//   - A not-applicable criterion is left out of the rule altogether, from
+//     numerator and denominator alike: the score is the rule's score on
+//     the rubric of the applicable criteria. When none applies there is
+//     no score (ReasonNoneApplies).
+//   - An applicable criterion with a nil verdict is unjudged, and then
+//     there is no score (ReasonUnjudged): counting it as not met would
+//     report a grader outage as a failing answer. A rubric whose score is
+//     undefined whatever the verdicts (no positive weight, a missing RaR
+//     category, …) reports that reason instead.
+//
+// ScoreVerdicts allocates only when some criterion is not applicable. It
+// panics if the lengths differ or r is not a valid rule.
+func (r Rule) ScoreVerdicts(crit []rubric.Criterion, met []*bool, na []bool) Result {
 	checkLen("Rule.Score", len(crit), len(met))
-	res := Result{Unjudged: Unjudged(met)}
+	if na != nil {
+		checkLen("Rule.Score", len(crit), len(na))
+	}
+	var res Result
+	for i := range met {
+		switch {
+		case na != nil && na[i]:
+			res.NotApplicable++
+		case met[i] == nil:
+			res.Unjudged++
+		}
+	}
+	if res.NotApplicable > 0 {
+		crit, met = Applicable(crit, met, na)
+		if len(crit) == 0 {
+			res.Reason = ReasonNoneApplies
+			return res
+		}
+	}
+	d := r.scoreJudged(crit, met)
+	d.Unjudged, d.NotApplicable = res.Unjudged, res.NotApplicable
+	if d.OK && d.Unjudged > 0 {
+		d.Score, d.OK, d.Reason = 0, false, ReasonUnjudged
+	}
+	return d
+}
+
+// Applicable returns crit and met without the criteria na marks (na nil:
+// crit and met themselves). The result is new slices when any is marked.
+// It panics if na is not nil and its length differs from crit's or met's.
+func Applicable(crit []rubric.Criterion, met []*bool, na []bool) ([]rubric.Criterion, []*bool) {
+	if na == nil {
+		return crit, met
+	}
+	checkLen("Applicable", len(crit), len(na))
+	checkLen("Applicable", len(met), len(na))
+	n := 0
+	for _, x := range na {
+		if !x {
+			n++
+		}
+	}
+	if n == len(na) {
+		return crit, met
+	}
+	c2 := make([]rubric.Criterion, 0, n)
+	m2 := make([]*bool, 0, n)
+	for i := range na {
+		if !na[i] {
+			c2 = append(c2, crit[i])
+			m2 = append(m2, met[i])
+		}
+	}
+	return c2, m2
+}
+
+// scoreJudged applies r to fully judged criteria.
+func (r Rule) scoreJudged(crit []rubric.Criterion, met []*bool) Result {
+	var res Result
+
 	switch r {
 	case RuleHealthBench, RuleResearch, RuleWeighted:
 		var num, pos, posMet float64

@@ -61,7 +61,12 @@ func TestRuleScoreMatchesFunctions(t *testing.T) {
 			RuleWeighted:    {Score: wp, OK: wpOK},
 		}
 		for r, res := range want {
-			res.Unjudged = Unjudged(met)
+			// The slice functions count a nil verdict as not met (the
+			// outside systems have no "unjudged"); the rules give no
+			// score, unless the rubric has none to give anyway.
+			if res.Unjudged = Unjudged(met); res.Unjudged > 0 && res.OK {
+				res = Result{Unjudged: res.Unjudged, Reason: ReasonUnjudged}
+			}
 			if diff := cmp.Diff(res, r.ScoreDetail(crit, met)); diff != "" {
 				t.Errorf("%s (-want +got):\n%s", r, diff)
 			}
@@ -90,7 +95,7 @@ func TestRuleRaRCategoryPolarity(t *testing.T) {
 		{"positive-not-met", rubric.Criterion{Category: rubric.CategoryPitfall, Polarity: rubric.Positive, Weight: 1}, F, Result{Score: 1 / 1.9, OK: true}},
 		// No polarity and a positive weight: ambiguous, never guessed.
 		{"ambiguous", rubric.Criterion{Category: rubric.CategoryPitfall, Weight: 1}, T, Result{Reason: ReasonPitfallUnsure}},
-		{"unjudged-negative", rubric.Criterion{Category: rubric.CategoryPitfall, Polarity: rubric.Negative, Weight: -1}, U, Result{Score: 1, OK: true, Unjudged: 1}},
+		{"unjudged-negative", rubric.Criterion{Category: rubric.CategoryPitfall, Polarity: rubric.Negative, Weight: -1}, U, Result{Unjudged: 1, Reason: ReasonUnjudged}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

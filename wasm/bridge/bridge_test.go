@@ -146,7 +146,7 @@ func TestSetGrader(t *testing.T) {
 		t.Fatal(err)
 	}
 	body = string(decodeEnvelope(t, b.Call(context.Background(), api.MethodPlayground, req)).Body)
-	if !strings.Contains(body, `"met":true,"judge":"llm"`) {
+	if !strings.Contains(body, `"met":true,"status":"met","judge":"llm"`) {
 		t.Errorf("with a grader: %s", body)
 	}
 	if err := b.SetGrader([]byte(`{"url": "", "model": ""}`), post); err != nil {
