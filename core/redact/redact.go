@@ -73,29 +73,28 @@ func hash(w uint64) uint64 { return (w * 0x9E3779B97F4A7C15) >> 48 }
 
 // credentials matches the value of a Bearer token or an Authorization
 // header or JSON field ("Authorization: Basic …", "authorization":"…").
-// Group 1 is the part kept. Compiled on first use, like the core's other
+// Groups 1 and 2 are the parts kept. The value stops at a quote or a
+// backslash, so redacting the raw body of a JSON error (where the quotes
+// are escaped) keeps it valid JSON, and at a bracket, so text already
+// redacted ("Authorization: [redacted]") is left as it is. Compiled on first use, like the core's other
 // regexps.
 var credentials = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*|(\bauthorization["']?\s*[:=]\s*["']?)[^"'\s,;}\]][^"'\r\n,;}\]]*`)
+	return regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*|(\bauthorization(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)[^"'\\\s,;}[\]][^"'\\\r\n,;}[\]]*`)
 })
 
 // String returns s with the secret, its fragments of MinFragment bytes
 // and more, and every Bearer and Authorization value replaced by Mark.
 func (r *Redactor) String(s string) string {
+	if mayHoldCredential(s) {
+		s = credentials().ReplaceAllStringFunc(s, func(m string) string {
+			sm := credentials().FindStringSubmatch(m)
+			return sm[1] + sm[2] + Mark
+		})
+	}
 	if r.HasSecret() {
 		s = r.secretRuns(s)
 	}
-	if !mayHoldCredential(s) {
-		return s
-	}
-	return credentials().ReplaceAllStringFunc(s, func(m string) string {
-		sm := credentials().FindStringSubmatch(m)
-		keep := sm[1] + sm[2]
-		if strings.TrimSpace(m[len(keep):]) == Mark {
-			return m
-		}
-		return keep + Mark
-	})
+	return s
 }
 
 // Bytes is String for a byte slice; it returns b itself when nothing is

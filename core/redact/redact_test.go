@@ -37,6 +37,7 @@ func TestString(t *testing.T) {
 		{"header echo", "Authorization: Basic dXNlcjpwYXNz\r\nHost: x", "Authorization: [redacted]\r\nHost: x"},
 		{"json echo", `{"headers":{"authorization":"Bearer other-token","host":"x"}}`, `{"headers":{"authorization":"[redacted]","host":"x"}}`},
 		{"already redacted", "Bearer [redacted]", "Bearer [redacted]"},
+		{"already redacted header", `Authorization: "[redacted]"`, `Authorization: "[redacted]"`},
 		{"utf-8 around", "é" + key[:10] + "ü", "é[redacted]ü"},
 	}
 	for _, tc := range tests {
@@ -139,5 +140,16 @@ func BenchmarkString(b *testing.B) {
 				r.String(s)
 			}
 		})
+	}
+}
+
+// TestJSONStaysJSON: a raw JSON body redacted stays valid JSON, escaped
+// quotes included, so the server's message can still be read from it.
+func TestJSONStaysJSON(t *testing.T) {
+	r := New(key)
+	in := `{"error":"Unauthorized (Authorization: \"Bearer ` + key + `\")","headers":{"Authorization":"Basic dXNlcjpwYXNz"}}`
+	want := `{"error":"Unauthorized (Authorization: \"[redacted]\")","headers":{"Authorization":"[redacted]"}}`
+	if got := r.String(in); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
