@@ -15,6 +15,7 @@ import (
 
 	"github.com/rcsd-dev/rcsd/core/api"
 	"github.com/rcsd-dev/rcsd/core/diag"
+	"github.com/rcsd-dev/rcsd/core/redact"
 )
 
 // Prefix is the path under which every API method lives: Prefix+method.
@@ -49,6 +50,11 @@ type Options struct {
 	// in the Worker the assets configuration serves the files before the
 	// Worker runs, and leaving the file server out keeps it smaller.
 	Files http.Handler
+	// AllowOrigins lists the web origins (scheme://host[:port], or "*"
+	// for any) that may call a server whose grader holds a key; others
+	// get 403 (see the package comment). Entries ParseOrigin rejects
+	// match nothing. A keyless server ignores it: every origin may call.
+	AllowOrigins []string
 	// Log, when not nil, gets one line per request: the HTTP method, the
 	// quoted path, the status, the reply's size and the time taken. Never
 	// a query, a header or a body, so no secret or input reaches a log.
@@ -60,13 +66,21 @@ func New(o Options) http.Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	return &handler{o: o, methods: api.Methods(), static: o.Files}
+	h := &handler{o: o, methods: api.Methods(), static: o.Files, origins: newOrigins(o)}
+	if red := redact.Of(o.Host.Grader); red.HasSecret() {
+		h.red = red
+	}
+	return h
 }
 
 type handler struct {
 	o       Options
 	methods []string
 	static  http.Handler
+	origins origins
+	// red, when not nil, redacts every reply body: the grader's key
+	// never leaves, whatever a grader echoed into a verdict.
+	red *redact.Redactor
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +97,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.o.Log(r.Method + " " + strconv.Quote(r.URL.Path) + " " + strconv.Itoa(cw.status) + " " + strconv.FormatInt(cw.n, 10) + "B " + time.Since(start).Round(10*time.Microsecond).String())
 		}
 	}()
+	if !h.checkOrigin(cw, r) {
+		return
+	}
 	if method, ok := strings.CutPrefix(r.URL.Path, Prefix); ok {
 		h.serveAPI(cw, r, method)
 		return
@@ -105,7 +122,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveAPI answers Prefix+method.
 func (h *handler) serveAPI(w http.ResponseWriter, r *http.Request, method string) {
 	hd := w.Header()
-	hd.Set("Access-Control-Allow-Origin", "*")
 	if !slices.Contains(h.methods, method) {
 		// api.Call words the unknown method with a "did you mean".
 		h.writeReply(w, api.Call(r.Context(), h.o.Host, method, nil))
@@ -201,6 +217,9 @@ func (h *handler) writeReply(w http.ResponseWriter, r api.Reply) {
 	// small replies.
 	setSecurityHeaders(hd)
 	w.WriteHeader(r.Status)
+	if h.red != nil {
+		r.Body = h.red.Bytes(r.Body)
+	}
 	w.Write(append(r.Body, '\n'))
 }
 
