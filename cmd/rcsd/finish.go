@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rcsd-dev/rcsd/core/api"
 	"github.com/rcsd-dev/rcsd/core/eval"
+	"github.com/rcsd-dev/rcsd/core/redact"
 	"github.com/rcsd-dev/rcsd/core/report"
 	"github.com/rcsd-dev/rcsd/core/rubric"
 )
@@ -253,11 +255,21 @@ func (r *evalRun) writeReport(files []string, stats []api.NamedStats) error {
 			Category: rubric.Category(c.Category), Judged: c.Judged, Met: c.Met, Judges: c.Judges})
 		in.Counts.CriteriaJudged += c.Judged
 	}
+	// The verdicts were redacted by the judge; this pass also covers
+	// records of an older run read back by --resume.
+	var buf bytes.Buffer
+	if err := report.Write(&buf, in); err != nil {
+		return err
+	}
+	page := buf.Bytes()
+	if key := os.Getenv("RCSD_JUDGE_API_KEY"); key != "" {
+		page = redact.New(key).Bytes(page)
+	}
 	f, err := os.Create(o.reportFile)
 	if err != nil {
 		return err
 	}
-	if err := report.Write(f, in); err != nil {
+	if _, err := f.Write(page); err != nil {
 		f.Close()
 		return err
 	}

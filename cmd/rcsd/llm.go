@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rcsd-dev/rcsd/core/judge"
+	"github.com/rcsd-dev/rcsd/core/redact"
 	"github.com/rcsd-dev/rcsd/core/remote"
 )
 
@@ -66,7 +67,7 @@ func newLLMJudge(s llmSettings) (judge.Judge, func() error, error) {
 		BaseURL: s.url,
 		Model:   s.model,
 		// The key goes into the Authorization header only; the client
-		// redacts any echo of it from errors.
+		// redacts any echo of it from errors and replies.
 		APIKey:     s.key,
 		HTTP:       &http.Client{Transport: transport},
 		Limiter:    remote.NewLimiter(conc),
@@ -77,7 +78,7 @@ func newLLMJudge(s llmSettings) (judge.Judge, func() error, error) {
 	if s.cache == "" {
 		return j, func() error { transport.CloseIdleConnections(); return nil }, nil
 	}
-	c, err := openReplyCache(s.cache)
+	c, err := openReplyCache(s.cache, client.Redactor())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -124,8 +125,12 @@ var cacheHeaderLine = func() []byte {
 // replyCache is the on-disk judge.Cache. Every entry is held in memory
 // (about the size of the file), looked up there, and appended to the file
 // by one write call per entry under a mutex, so entries never interleave.
+// Every reply is redacted (the grader's key, its pieces, Bearer and
+// Authorization values) before it is stored or, from an older file,
+// loaded.
 type replyCache struct {
 	path string
+	red  *redact.Redactor
 
 	mu      sync.RWMutex
 	f       *os.File // nil once closed
@@ -138,12 +143,12 @@ type replyCache struct {
 // cut off; any other line that is not a cache entry is an error, so a
 // file that is not a cache (say, the results file given by mistake) is
 // never appended to or cut.
-func openReplyCache(path string) (*replyCache, error) {
+func openReplyCache(path string, red *redact.Redactor) (*replyCache, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("judge cache: %v", err)
 	}
-	entries, keep, torn, err := loadReplyCache(bufio.NewReader(f))
+	entries, keep, torn, err := loadReplyCache(bufio.NewReader(f), red)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("judge cache %s: %v (delete the file to start afresh)", path, err)
@@ -160,12 +165,12 @@ func openReplyCache(path string) (*replyCache, error) {
 			return nil, fmt.Errorf("judge cache %s: %v", path, err)
 		}
 	}
-	return &replyCache{path: path, f: f, entries: entries}, nil
+	return &replyCache{path: path, red: red, f: f, entries: entries}, nil
 }
 
 // loadReplyCache reads a cache file. keep is the length of its whole
 // lines; torn says bytes follow them without a final newline.
-func loadReplyCache(r *bufio.Reader) (entries map[string]string, keep int64, torn bool, err error) {
+func loadReplyCache(r *bufio.Reader, red *redact.Redactor) (entries map[string]string, keep int64, torn bool, err error) {
 	entries = make(map[string]string)
 	for n := 1; ; n++ {
 		line, err := r.ReadBytes('\n')
@@ -196,7 +201,7 @@ func loadReplyCache(r *bufio.Reader) (entries map[string]string, keep int64, tor
 				}
 				return nil, 0, false, fmt.Errorf("line %d: not a cache entry: %v", n, err)
 			}
-			entries[e.Key] = e.Reply
+			entries[e.Key] = red.String(e.Reply)
 		}
 		keep += int64(len(line))
 	}
@@ -238,6 +243,7 @@ func (c *replyCache) Get(key string) (string, bool) {
 // Put stores reply under key and appends it to the file. A write error is
 // kept for Close to return; after one, entries are kept in memory only.
 func (c *replyCache) Put(key, reply string) {
+	reply = c.red.String(reply)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf) // Encode ends the line with '\n'
 	enc.SetEscapeHTML(false)

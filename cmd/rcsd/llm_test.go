@@ -189,7 +189,7 @@ func TestReplyCacheFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c, err := openReplyCache(p)
+			c, err := openReplyCache(p, nil)
 			if tt.err != "" {
 				want := "judge cache " + p + ": " + tt.err + " (delete the file to start afresh)"
 				if err == nil || err.Error() != want {
@@ -218,7 +218,7 @@ func TestReplyCacheFiles(t *testing.T) {
 
 func TestReplyCachePut(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "c")
-	c, err := openReplyCache(p)
+	c, err := openReplyCache(p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

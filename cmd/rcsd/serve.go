@@ -41,9 +41,18 @@ anyone who can reach that address, without authentication.
 
 The llm judge is available when --judge-url (or RCSD_JUDGE_URL) and
 --judge-model (or RCSD_JUDGE_MODEL) are set; the key is read only from
-RCSD_JUDGE_API_KEY and never appears in a reply or a log line. The
-playground method scores with the embedded demo model when no traces are
-given.
+RCSD_JUDGE_API_KEY and never appears in a reply or a log line: replies
+pass through a redactor that removes the key, any 8-byte piece of it and
+any Bearer or Authorization value a grader echoes. The playground method
+scores with the embedded demo model when no traces are given.
+
+Cross-origin requests: a keyless server answers any web page
+(Access-Control-Allow-Origin: *). A server holding RCSD_JUDGE_API_KEY
+refuses, with 403 and before any work, every request whose Origin header
+is neither its own (the playground it serves with --dir) nor given with
+--allow-origin, so no other page can spend the key or read the verdicts;
+clients that send no Origin (curl, scripts) are served. --allow-origin '*'
+opens it to every page.
 
 Each request's work is bounded (top-k, responses, tokens: docs/api.md
 has the limits; past them 400 over-limit), at most max(2, cores)
@@ -54,6 +63,8 @@ Examples:
   make site && rcsd serve --dir bin/site          # then open the URL printed
   rcsd serve --addr 127.0.0.1:0 -q                # API only, a free port
   curl -s http://127.0.0.1:8080/api/v1/version
+  rcsd serve --judge-url http://127.0.0.1:8000 --judge-model m \
+             --allow-origin https://playground.example   # with RCSD_JUDGE_API_KEY set
 
 Exit codes: 0 stopped by a signal; 2 usage error; 3 the address or the
 directory could not be used.
@@ -66,6 +77,8 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	maxBody := fs.Int64("max-body", httpapi.DefaultMaxBodyBytes, "largest request body in `bytes` (413 beyond)")
 	judgeURL := fs.String("judge-url", os.Getenv("RCSD_JUDGE_URL"), "OpenAI-compatible `URL` of the llm judge's grader (default $RCSD_JUDGE_URL)")
 	judgeModel := fs.String("judge-model", os.Getenv("RCSD_JUDGE_MODEL"), "the grader's model `name` (default $RCSD_JUDGE_MODEL)")
+	var allow originsFlag
+	fs.Var(&allow, "allow-origin", "with a grader key, also answer web pages from `URL` (scheme://host[:port], or '*'; repeatable)")
 	quiet := fs.Bool("q", false, "no log line per request")
 	computeTimeout := fs.Duration("compute-timeout", api.DefaultComputeTimeout, "stop a request still computing after `duration` (503 compute-timeout)")
 	rest, err := parseFlags(fs, args)
@@ -80,7 +93,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "rcsd serve: --compute-timeout %s: want a positive duration such as 30s\n", *computeTimeout)
 		return exitUsage
 	}
-	opts := httpapi.Options{MaxBodyBytes: *maxBody, OnIdle: releaseMemory()}
+	opts := httpapi.Options{MaxBodyBytes: *maxBody, OnIdle: releaseMemory(), AllowOrigins: allow}
 	opts.Host.Limits.ComputeTimeout = *computeTimeout
 	if *dir != "" {
 		st, err := os.Stat(*dir)
@@ -102,7 +115,8 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		opts.Host.Grader = &remote.Client{
 			BaseURL: *judgeURL, Model: *judgeModel,
 			// The key goes into the Authorization header only; the client
-			// redacts any echo of it from errors.
+			// redacts any echo of it from errors and replies, and with a
+			// key the handler refuses other origins and redacts replies.
 			APIKey:     os.Getenv("RCSD_JUDGE_API_KEY"),
 			Limiter:    remote.NewLimiter(defaultLLMConcurrency),
 			MaxRetries: 2,

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/rcsd-dev/rcsd/core/api"
 	"github.com/rcsd-dev/rcsd/core/grader"
 	"github.com/rcsd-dev/rcsd/core/httpapi"
@@ -12,6 +14,10 @@ const (
 	envJudgeURL   = "RCSD_JUDGE_URL"
 	envJudgeModel = "RCSD_JUDGE_MODEL"
 	envJudgeKey   = "RCSD_JUDGE_API_KEY"
+	// envAllowOrigins lists, comma-separated, the web origins that may
+	// call a Worker holding a key (besides its own pages); see
+	// httpapi.Options.AllowOrigins.
+	envAllowOrigins = "RCSD_ALLOW_ORIGINS"
 )
 
 // workerOptions is the Worker's handler configuration, shared with the
@@ -25,13 +31,17 @@ const (
 // net/http's Client, whose transport and crypto/tls would take the Worker
 // over the free plan's 3 MB (docs/worker.md). A URL the grader client
 // refuses (not http(s), or carrying credentials) leaves the judge
-// unavailable, as no setting does. No demo model (size): the playground
+// unavailable, as no setting does. With a key, the handler refuses web
+// pages of other origins than its own and RCSD_ALLOW_ORIGINS (403, before
+// any work) and redacts every reply; entries of RCSD_ALLOW_ORIGINS that
+// are not origins match nothing. No demo model (size): the playground
 // method needs traces here. No file server: the assets configuration
 // serves the files.
 func workerOptions(getenv func(string) string, post grader.Post) httpapi.Options {
 	o := httpapi.Options{
 		Host:         api.Host{Limits: api.DefaultLimits},
 		MaxBodyBytes: httpapi.DefaultMaxBodyBytes,
+		AllowOrigins: strings.Split(getenv(envAllowOrigins), ","),
 	}
 	url, model := getenv(envJudgeURL), getenv(envJudgeModel)
 	if url != "" && model != "" && post != nil {

@@ -5,7 +5,8 @@
 // to a .wasm (the CLI's grader, core/remote, has retries, a limiter and a
 // cache; this one sends each question once). The key goes only into the
 // Authorization header of requests to the configured URL and never into
-// an error.
+// an error or a returned reply: both pass through core/redact before
+// they are cut or returned.
 package grader
 
 import (
@@ -19,6 +20,7 @@ import (
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 
 	"github.com/rcsd-dev/rcsd/core/lm"
+	"github.com/rcsd-dev/rcsd/core/redact"
 )
 
 // Post sends one HTTP POST and returns the status and the body. The
@@ -32,6 +34,7 @@ type Post func(ctx context.Context, url string, header map[string]string, body [
 type Chatter struct {
 	endpoint, model, key string
 	post                 Post
+	red                  *redact.Redactor
 	// Timeout bounds one request (0: none).
 	Timeout time.Duration
 }
@@ -54,7 +57,7 @@ func NewChatter(base, model, key string, post Post) (*Chatter, error) {
 	if strings.TrimSpace(model) == "" {
 		return nil, errors.New("grader: no model name")
 	}
-	return &Chatter{endpoint: lm.ChatEndpoint(*u), model: model, key: key, post: post, Timeout: 120 * time.Second}, nil
+	return &Chatter{endpoint: lm.ChatEndpoint(*u), model: model, key: key, post: post, red: redact.New(key), Timeout: 120 * time.Second}, nil
 }
 
 // Endpoint returns the chat-completions URL requests go to.
@@ -87,7 +90,7 @@ func (c *Chatter) Chat(ctx context.Context, messages []lm.Message) (string, erro
 		return "", fmt.Errorf("grader request to %s failed: %s", c.endpoint, c.redact(err.Error()))
 	}
 	if status < 200 || status > 299 {
-		return "", fmt.Errorf("grader at %s answered HTTP %d: %s", c.endpoint, status, c.redact(snippet(reply)))
+		return "", fmt.Errorf("grader at %s answered HTTP %d: %s", c.endpoint, status, c.snippet(reply))
 	}
 	var r struct {
 		Choices []struct {
@@ -97,27 +100,33 @@ func (c *Chatter) Chat(ctx context.Context, messages []lm.Message) (string, erro
 		} `json:"choices"`
 	}
 	if err := json.Unmarshal(reply, &r); err != nil {
-		return "", fmt.Errorf("grader at %s: the reply is not chat-completions JSON: %s", c.endpoint, c.redact(snippet(reply)))
+		return "", fmt.Errorf("grader at %s: the reply is not chat-completions JSON: %s", c.endpoint, c.snippet(reply))
 	}
 	if len(r.Choices) == 0 {
 		return "", fmt.Errorf("grader at %s: the reply has no choices", c.endpoint)
 	}
-	return r.Choices[0].Message.Content, nil
+	// A grader may echo the request's headers in its verdicts; what the
+	// judge stores and shows must not carry the key.
+	return c.redact(r.Choices[0].Message.Content), nil
 }
+
+// Redactor is the redactor of c's key (redact.Source).
+func (c *Chatter) Redactor() *redact.Redactor { return c.red }
 
 // redact removes the key from a text that may echo it (some servers
-// repeat the request's headers in their errors).
-func (c *Chatter) redact(s string) string {
-	if c.key == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.key, "[key]")
-}
+// repeat the request's headers in their errors and replies).
+func (c *Chatter) redact(s string) string { return c.red.String(s) }
 
-func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
+// snippet quotes the start of a reply for an error: redacted first, then
+// cut to 200 bytes, so a key that straddles the cut is recognised whole.
+func (c *Chatter) snippet(b []byte) string {
+	const max = 16 << 10 // enough past the cut to see a whole key
+	if len(b) > max {
+		b = b[:max]
+	}
+	s, cut := redact.Truncate(strings.TrimSpace(c.redact(strings.ToValidUTF8(string(b), ""))), 200)
+	if cut {
+		s += "…"
 	}
 	return s
 }

@@ -14,8 +14,16 @@
 // streams, and it writes no log; a host that wants one line per request
 // passes Options.Log.
 //
-// CORS policy: the API is public and stateless, so any origin may call
-// it, without credentials (Access-Control-Allow-Origin: *, never
-// Allow-Credentials); preflight OPTIONS requests are answered with 204.
-// Static files get no CORS headers.
+// CORS policy: a keyless server's API is public and stateless, so any
+// origin may call it, without credentials (Access-Control-Allow-Origin: *,
+// never Allow-Credentials); preflight OPTIONS requests are answered with
+// 204. A server whose grader holds a key refuses every request (simple
+// ones included, API and files alike) whose Origin header is neither its
+// own nor in Options.AllowOrigins, with 403 before any work, and names
+// the allowed origin in Access-Control-Allow-Origin; requests without an
+// Origin (curl, scripts) are served. Static files get no CORS headers.
+//
+// Such a server also passes every reply body through the grader's
+// redactor (core/redact): its key, any 8-byte piece of it and any Bearer
+// or Authorization value are replaced by "[redacted]" before they leave.
 package httpapi

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rcsd-dev/rcsd/core/api"
 	"github.com/rcsd-dev/rcsd/core/diag"
+	"github.com/rcsd-dev/rcsd/core/redact"
 )
 
 // Prefix is the path under which every API method lives: Prefix+method.
@@ -69,6 +70,11 @@ type Options struct {
 	// in flight (rcsd serve gives the memory of a burst back to the
 	// system there).
 	OnIdle func()
+	// AllowOrigins lists the web origins (scheme://host[:port], or "*"
+	// for any) that may call a server whose grader holds a key; others
+	// get 403 (see the package comment). Entries ParseOrigin rejects
+	// match nothing. A keyless server ignores it: every origin may call.
+	AllowOrigins []string
 	// Log, when not nil, gets one line per request: the HTTP method, the
 	// quoted path, the status, the reply's size and the time taken. Never
 	// a query, a header or a body, so no secret or input reaches a log.
@@ -83,7 +89,11 @@ func New(o Options) http.Handler {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = DefaultMaxInFlight
 	}
-	return &handler{o: o, methods: api.Methods(), static: o.Files, slots: make(chan struct{}, o.MaxInFlight)}
+	h := &handler{o: o, methods: api.Methods(), static: o.Files, slots: make(chan struct{}, o.MaxInFlight), origins: newOrigins(o)}
+	if red := redact.Of(o.Host.Grader); red.HasSecret() {
+		h.red = red
+	}
+	return h
 }
 
 type handler struct {
@@ -93,6 +103,10 @@ type handler struct {
 	slots   chan struct{} // one per API request computing
 	mu      sync.Mutex
 	busy    int // API requests holding or waiting for a slot
+	origins origins
+	// red, when not nil, redacts every reply body: the grader's key
+	// never leaves, whatever a grader echoed into a verdict.
+	red *redact.Redactor
 }
 
 // acquire waits for a computing slot until the request's context ends
@@ -150,6 +164,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.o.Log(r.Method + " " + strconv.Quote(r.URL.Path) + " " + strconv.Itoa(cw.status) + " " + strconv.FormatInt(cw.n, 10) + "B " + time.Since(start).Round(10*time.Microsecond).String())
 		}
 	}()
+	if !h.checkOrigin(cw, r) {
+		return
+	}
 	if method, ok := strings.CutPrefix(r.URL.Path, Prefix); ok {
 		h.serveAPI(cw, r, method)
 		return
@@ -172,7 +189,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serveAPI answers Prefix+method.
 func (h *handler) serveAPI(w http.ResponseWriter, r *http.Request, method string) {
 	hd := w.Header()
-	hd.Set("Access-Control-Allow-Origin", "*")
 	if !slices.Contains(h.methods, method) {
 		// api.Call words the unknown method with a "did you mean".
 		h.writeReply(w, api.Call(r.Context(), h.o.Host, method, nil))
@@ -275,6 +291,9 @@ func (h *handler) writeReply(w http.ResponseWriter, r api.Reply) {
 	// small replies.
 	setSecurityHeaders(hd)
 	w.WriteHeader(r.Status)
+	if h.red != nil {
+		r.Body = h.red.Bytes(r.Body)
+	}
 	w.Write(append(r.Body, '\n'))
 }
 

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rcsd-dev/rcsd/core/lm"
+	"github.com/rcsd-dev/rcsd/core/redact"
 	"github.com/rcsd-dev/rcsd/core/rubric"
 )
 
@@ -253,13 +254,21 @@ func (l *LLM) judgeResponse(ctx context.Context, conv string, crit []rubric.Crit
 // read until read accepts one, asking the grader at most Reask+1 times.
 // It returns read's last error, or the client's. Only an accepted reply
 // is cached.
+//
+// Every reply, cached or fresh, and every error passes through the
+// client's redactor (redact.Of: the key of a core/remote or core/grader
+// client; Bearer and Authorization values for any client) before it is
+// read, cached or quoted, so no explanation, evidence, error or cache
+// entry carries the grader's key, whatever the client is and whatever an
+// older cache holds.
 func (l *LLM) ask(ctx context.Context, msgs []lm.Message, read func(reply string) error) error {
+	red := redact.Of(l.Client)
 	var key string
 	if l.Cache != nil {
 		key = CacheKey(l.Client.ModelName(), l.Mode, msgs)
 		// A cached reply the reader now rejects (a stricter parser, a
 		// hand-edited cache) is asked again and replaced.
-		if reply, ok := l.Cache.Get(key); ok && read(reply) == nil {
+		if reply, ok := l.Cache.Get(key); ok && read(red.String(reply)) == nil {
 			return nil
 		}
 	}
@@ -268,8 +277,9 @@ func (l *LLM) ask(ctx context.Context, msgs []lm.Message, read func(reply string
 		var reply string
 		reply, err = l.Client.Chat(ctx, msgs)
 		if err != nil {
-			return fmt.Errorf("grader request failed: %w", err)
+			return fmt.Errorf("grader request failed: %w", red.Error(err))
 		}
+		reply = red.String(reply)
 		if err = read(reply); err == nil {
 			if l.Cache != nil {
 				l.Cache.Put(key, reply)

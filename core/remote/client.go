@@ -16,6 +16,7 @@ import (
 
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
 	"github.com/rcsd-dev/rcsd/core/lm"
+	"github.com/rcsd-dev/rcsd/core/redact"
 )
 
 // Message is one chat message on the wire.
@@ -53,7 +54,9 @@ type Client struct {
 	Model   string
 	// APIKey, when not empty, is sent as "Authorization: Bearer <key>".
 	// The host supplies it (rcsd reads RCSD_JUDGE_API_KEY); it never
-	// appears in errors or log lines.
+	// appears in errors, log lines or returned replies: everything the
+	// server sends back passes through Redactor before it is cut or
+	// returned.
 	APIKey string
 	// HTTP is the client used for requests; nil means a shared client
 	// on NewTransport(64). Its Timeout should be zero: Timeout below
@@ -91,6 +94,8 @@ type Client struct {
 	initErr  error
 	mu       sync.Mutex
 	rng      *rand.Rand
+	redOnce  sync.Once
+	red      *redact.Redactor
 }
 
 var (
@@ -153,8 +158,8 @@ func (c *Client) init() {
 // StatusError is a reply with a non-2xx status.
 type StatusError struct {
 	StatusCode int
-	// Snippet is the start of the reply body, at most 200 bytes, with
-	// any echo of the API key redacted.
+	// Snippet is the start of the reply body, at most 200 bytes, cut
+	// after any echo of the API key or a credential was redacted.
 	Snippet string
 	// RetryAfter is the parsed Retry-After header (zero when absent).
 	RetryAfter time.Duration
@@ -174,32 +179,26 @@ func (e *StatusError) Retryable() bool {
 	return e.StatusCode == http.StatusRequestTimeout || e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
 }
 
-// redactedError carries a message with the key removed while keeping the
-// cause reachable through errors.Is/As.
-type redactedError struct {
-	msg string
-	err error
+// Redactor is the redactor of c's key (redact.Source), for the callers
+// that store or show what c returns.
+func (c *Client) Redactor() *redact.Redactor {
+	c.redOnce.Do(func() { c.red = redact.New(c.APIKey) })
+	return c.red
 }
 
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
+func (c *Client) redact(s string) string { return c.Redactor().String(s) }
 
-func (c *Client) redact(s string) string {
-	if c.APIKey == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.APIKey, "[redacted]")
-}
+// wrap redacts err's message, keeping the cause reachable through
+// errors.Is/As.
+func (c *Client) wrap(err error) error { return c.Redactor().Error(err) }
 
-func (c *Client) wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if red := c.redact(msg); red != msg || c.APIKey != "" {
-		return &redactedError{msg: red, err: err}
-	}
-	return err
+// errorSnippet reads the start of an error body, redacts it and only then
+// cuts it to snippetBytes, so a key that straddles the cut is still
+// recognised whole.
+func (c *Client) errorSnippet(body io.Reader) string {
+	buf, _ := io.ReadAll(io.LimitReader(body, errorBodyBytes))
+	s, _ := redact.Truncate(c.redact(strings.ToValidUTF8(string(buf), "")), snippetBytes)
+	return strings.TrimSpace(s)
 }
 
 type chatRequest struct {
@@ -376,11 +375,9 @@ func (c *Client) attempt(ctx context.Context, body []byte) (content string, err 
 // or a *StatusError for a non-2xx status.
 func (c *Client) readChat(resp *http.Response) (string, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		buf := make([]byte, snippetBytes)
-		n, _ := io.ReadFull(resp.Body, buf)
 		return "", &StatusError{
 			StatusCode: resp.StatusCode,
-			Snippet:    c.redact(strings.TrimSpace(strings.ToValidUTF8(string(buf[:n]), ""))),
+			Snippet:    c.errorSnippet(resp.Body),
 			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		}
 	}
@@ -398,7 +395,9 @@ func (c *Client) readChat(resp *http.Response) (string, error) {
 	if cr.Choices[0].Message.Content == nil {
 		return "", fmt.Errorf("%w: choice 0 has no message content", errBadReply)
 	}
-	return *cr.Choices[0].Message.Content, nil
+	// A grader may echo the request's headers in its answer; what the
+	// judge stores and shows must not carry the key.
+	return c.redact(*cr.Choices[0].Message.Content), nil
 }
 
 // parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date.

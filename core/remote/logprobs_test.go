@@ -499,7 +499,7 @@ func TestScoreErrors(t *testing.T) {
 		},
 		{
 			name: "vLLM wrong key is redacted", setup: func(c *remote.Client) { c.APIKey = "sk-wrong-KEY-42" },
-			err:    `remote: vLLM POST /v1/completions: HTTP 401 Unauthorized: Unauthorized (Authorization: "Bearer [redacted]") (hint: check the API key the server was started with (--api-key))`,
+			err:    `remote: vLLM POST /v1/completions: HTTP 401 Unauthorized: Unauthorized (Authorization: "[redacted]") (hint: check the API key the server was started with (--api-key))`,
 			status: 401, requests: 0,
 		},
 		{

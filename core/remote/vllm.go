@@ -16,6 +16,7 @@ import (
 	"time"
 
 	json "github.com/rcsd-dev/rcsd/core/internal/jsonx"
+	"github.com/rcsd-dev/rcsd/core/redact"
 
 	"github.com/rcsd-dev/rcsd/core/lm"
 )
@@ -449,14 +450,17 @@ func (c *Client) attemptJSON(ctx context.Context, ep route, body []byte, decode 
 // *ReplyError for a non-2xx status.
 func (c *Client) readJSON(resp *http.Response, ep route, decode func([]byte) error) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// Redact first, then cut: a key that straddles the cut is
+		// recognised whole.
 		buf, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
-		snip := buf[:min(len(buf), snippetBytes)]
+		red := c.redact(strings.ToValidUTF8(string(buf), ""))
+		snip, _ := redact.Truncate(red, snippetBytes)
 		return &ReplyError{
 			Endpoint: ep.name,
-			Message:  c.redact(serverMessage(buf)),
+			Message:  c.redact(serverMessage([]byte(red))),
 			Status: &StatusError{
 				StatusCode: resp.StatusCode,
-				Snippet:    c.redact(strings.TrimSpace(strings.ToValidUTF8(string(snip), ""))),
+				Snippet:    strings.TrimSpace(snip),
 				RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 			},
 		}

@@ -40,16 +40,17 @@ const (
 	FaultStringBool Fault = "string-bool" // 200 whose JSON has "criteria_met": "yes"
 	FaultTruncated  Fault = "truncated"   // 200 whose content is JSON cut short
 	FaultBadBody    Fault = "bad-body"    // 200 whose HTTP body is not a chat completion
+	FaultEchoError  Fault = "echo-error"  // 500 whose body echoes the key across byte 200 and the Authorization header after it
 )
 
 // Faults lists every fault kind except FaultNone, in the order
 // probabilities are drawn.
-var Faults = []Fault{FaultDelay, Fault429, Fault500, Fault502, Fault503, FaultDrop, FaultProse, FaultStringBool, FaultTruncated, FaultBadBody}
+var Faults = []Fault{FaultDelay, Fault429, Fault500, Fault502, Fault503, FaultDrop, FaultProse, FaultStringBool, FaultTruncated, FaultBadBody, FaultEchoError}
 
 // valid reports whether f is a known fault.
 func (f Fault) valid() bool {
 	switch f {
-	case FaultNone, FaultDelay, Fault429, Fault500, Fault502, Fault503, FaultDrop, FaultProse, FaultStringBool, FaultTruncated, FaultBadBody:
+	case FaultNone, FaultDelay, Fault429, Fault500, Fault502, Fault503, FaultDrop, FaultProse, FaultStringBool, FaultTruncated, FaultBadBody, FaultEchoError:
 		return true
 	}
 	return false
@@ -80,6 +81,11 @@ type Options struct {
 	APIKey string
 	// Rule grades criteria; nil means KeywordRule.
 	Rule Rule
+	// EchoKey makes a careless grader, for tests that the key never
+	// leaves: every explanation it writes repeats the Authorization
+	// header it received, the bare key and the key in two halves
+	// (EchoText). FaultEchoError works without it.
+	EchoKey bool
 	// Fast answers every request with one precomputed reply whose content
 	// is FastContent, without reading the request or injecting faults:
 	// the minimal server for client-overhead benchmarks.
@@ -277,8 +283,21 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		w.Header()["Content-Type"] = jsonCT
 		_, _ = w.Write([]byte(`{"object": "chat.completion", "choices": [`))
 		return
+	case FaultEchoError:
+		w.Header()["Content-Type"] = jsonCT
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write(EchoErrorBody(r.Header.Get("Authorization")))
+		return
 	}
-	content := s.grade(req.Messages[len(req.Messages)-1].Content)
+	rule := s.opts.Rule
+	if s.opts.EchoKey {
+		echo := EchoText(r.Header.Get("Authorization"))
+		rule = func(response, criterion string) (bool, string) {
+			met, expl := s.opts.Rule(response, criterion)
+			return met, expl + " " + echo
+		}
+	}
+	content := s.grade(req.Messages[len(req.Messages)-1].Content, rule)
 	switch f {
 	case FaultProse:
 		content = "I think the response is fine overall and meets what was asked."
@@ -406,13 +425,32 @@ func KeywordRule(response, criterion string) (bool, string) {
 	return false, fmt.Sprintf("The response never mentions the key word %s.", kw)
 }
 
-func (s *Server) grade(prompt string) string {
+// EchoText is what an EchoKey grader adds to each explanation for the
+// Authorization header auth: the header, the bare key, and the key cut
+// in two halves with a space between.
+func EchoText(auth string) string {
+	key := strings.TrimPrefix(auth, "Bearer ")
+	h := len(key) / 2
+	return fmt.Sprintf("(You sent Authorization: %s; key %s; halves %s %s.)", auth, key, key[:h], key[h:])
+}
+
+// EchoErrorBody is FaultEchoError's body for the Authorization header
+// auth: JSON whose bare key starts 8 bytes before byte 200 (where
+// clients cut an error body), then the header itself.
+func EchoErrorBody(auth string) []byte {
+	key := strings.TrimPrefix(auth, "Bearer ")
+	head := `{"error":{"message":"upstream refused the request `
+	pad := strings.Repeat(".", max(0, 200-8-len(head)-len("key ")))
+	return []byte(head + pad + "key " + key + " (header Authorization: " + auth + `)"}}`)
+}
+
+func (s *Server) grade(prompt string, rule Rule) string {
 	p, err := ParsePrompt(prompt)
 	if err != nil {
 		return "I could not read the prompt: " + err.Error()
 	}
 	if !p.PerResponse {
-		met, expl := s.opts.Rule(p.Response, p.Items[0].Criterion)
+		met, expl := rule(p.Response, p.Items[0].Criterion)
 		b, _ := json.MarshalIndent(struct {
 			Explanation string `json:"explanation"`
 			CriteriaMet bool   `json:"criteria_met"`
@@ -426,7 +464,7 @@ func (s *Server) grade(prompt string) string {
 	}
 	vs := make([]verdict, len(p.Items))
 	for i, it := range p.Items {
-		met, expl := s.opts.Rule(p.Response, it.Criterion)
+		met, expl := rule(p.Response, it.Criterion)
 		vs[i] = verdict{it.ID, met, expl}
 	}
 	b, _ := json.MarshalIndent(struct {
