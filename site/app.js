@@ -5,7 +5,7 @@
 // innerHTML), so any text a user pastes is shown as text.
 
 import { PRESETS, buildConfig, buildItem, cliCommands, rubricFileName, scorerTopK } from "./config.js";
-import { encodeState, decodeState } from "./share.js";
+import { encodeState, decodeState, checkSetting, checkState, lastDecode } from "./share.js";
 import { sequential, diverging, gradientStops } from "./palette.js";
 
 const $ = (id) => document.getElementById(id);
@@ -90,16 +90,65 @@ function drawResponses() {
   $("responses").replaceChildren(...responses.map((r, i) => responseBox(i, r)));
 }
 
+// SETTINGS are the controls a share link sets: the state's key, the
+// control's id, the name a message gives it and, where the core has one,
+// the key of the request or config it becomes (so a diagnostic about
+// $.loss.top_k names "top-k"). What each accepts comes from the control
+// itself: a select's options, a number input's min, max and step.
+const SETTINGS = [
+  ["judge", "judge", "the judge"], ["scoring", "scoring", "the scoring rule", "rule"], ["grpo", "grpo", "the GRPO normalisation", "grpo"],
+  ["llmURL", "llm-url", "the grader URL", "url"], ["llmModel", "llm-model", "the grader model", "model"],
+  ["preset", "preset", "the preset", "preset"], ["variant", "variant", "the teacher variant", "variant"], ["chat", "chat", "the chat template", "chat"],
+  ["thinking", "thinking", "thinking", "thinking"], ["divergence", "divergence", "the divergence", "divergence"],
+  ["beta", "beta", "β", "beta"], ["temperature", "temperature", "τ", "temperature"], ["support", "support", "the support", "support"],
+  ["topk", "topk", "top-k", "top_k"], ["tail", "tail", "the tail bucket", "tail"],
+  ["clipEntry", "clip-entry", "the clip per entry", "clip_entry"], ["clipToken", "clip-token", "the clip per token", "clip_token"],
+  ["attribution", "attribution", "attribution", "attribution"], ["floor", "floor", "the floor", "missing"], ["view", "view", "the view"],
+].map(([key, id, label, field]) => ({ key, id, label, field }));
+
 function settings() {
-  return {
-    judge: $("judge").value, scoring: $("scoring").value, grpo: $("grpo").value,
-    llmURL: $("llm-url").value.trim(), llmModel: $("llm-model").value.trim(),
-    preset: $("preset").value, variant: $("variant").value, chat: $("chat").value, thinking: $("thinking").checked,
-    divergence: $("divergence").value, beta: $("beta").value, temperature: $("temperature").value,
-    support: $("support").value, topk: $("topk").value, tail: $("tail").checked,
-    clipEntry: $("clip-entry").value, clipToken: $("clip-token").value,
-    attribution: $("attribution").checked, floor: $("floor").checked, view: $("view").value,
-  };
+  const s = {};
+  for (const { key, id } of SETTINGS) {
+    const e = $(id);
+    s[key] = e.type === "checkbox" ? e.checked : e.type === "url" || e.type === "text" ? e.value.trim() : e.value;
+  }
+  return s;
+}
+
+// settingSpecs describes each setting for checkSetting (share.js), read
+// from its control.
+function settingSpecs() {
+  const specs = {};
+  for (const { key, id, label } of SETTINGS) {
+    const e = $(id);
+    if (e.tagName === "SELECT") specs[key] = { label, kind: "select", options: [...e.options].map((o) => o.value) };
+    else if (e.type === "checkbox") specs[key] = { label, kind: "bool" };
+    else if (e.type === "number") specs[key] = { label, kind: "number", min: e.min === "" ? -Infinity : Number(e.min), max: e.max === "" ? Infinity : Number(e.max), integer: e.step === "1" };
+    else specs[key] = { label, kind: "text", maxLength: 2048 };
+  }
+  return specs;
+}
+
+// settingProblems returns a sentence per setting of s the page cannot
+// compute with (a number typed out of its control's range).
+function settingProblems(s) {
+  const specs = settingSpecs();
+  return SETTINGS.map(({ key }) => checkSetting(specs[key], s[key])).filter((p) => p);
+}
+
+// The sentence for a diagnostic the core returned: the setting it is
+// about named as the page names it.
+function coreProblem(d) {
+  const last = (d.path || "").split(".").pop();
+  const f = SETTINGS.find((x) => x.field && x.field === last);
+  return f ? `${f.label}: ${d.message}` : d.message;
+}
+
+// showLinkProblem says, until the next share link, what of the link the
+// page could not use.
+function showLinkProblem(text) {
+  $("link-problem").textContent = text;
+  $("link-problem").hidden = !text;
 }
 
 // readState is everything the share link holds: never the llm key.
@@ -241,6 +290,13 @@ async function run() {
     while (pending) {
       const job = pending;
       pending = null;
+      const bad = settingProblems(settings());
+      if (bad.length) {
+        // Refused here, before the core allocates for a top-k of 1e9.
+        $("heatmap").classList.add("stale");
+        setStatus(`Not computed: ${bad.join("; ")}.`, true);
+        continue;
+      }
       if (job.rescore && last && !$("traces").value.trim()) {
         const fast = await callCore("playground", request(true));
         if (fast.status === 200) {
@@ -282,7 +338,7 @@ function showError(body) {
   const dl = (body && body.diagnostics) || [];
   drawn.delete("diagnostics");
   drawDiagnostics(dl);
-  setStatus(`The core refused the request: ${dl.map((d) => d.message).join("; ")}`, true);
+  setStatus(`The core refused the request: ${dl.map(coreProblem).join("; ")}.`, true);
 }
 
 function setStatus(text, bad) {
@@ -886,7 +942,14 @@ async function main() {
   wire();
   let restored = false;
   if (location.hash.startsWith("#s=")) {
-    try { applyState(await decodeState(location.hash.slice(3))); restored = true; } catch (e) { setStatus(`The share link could not be read: ${e.message}`, true); }
+    try {
+      const { state, problems } = checkState(await decodeState(location.hash.slice(3)), { examples: EXAMPLES, settings: settingSpecs() });
+      applyState(state);
+      restored = true;
+      if (problems.length) showLinkProblem(`Parts of this share link could not be used and keep their defaults: ${problems.join("; ")}.`);
+    } catch (e) {
+      showLinkProblem(`${e.message.charAt(0).toUpperCase()}${e.message.slice(1)}; the page shows an example instead.`);
+    }
   }
   if (!restored) await loadExample(EXAMPLES.includes($("example").value) ? $("example").value : "science");
   try { await engineStarted; } catch (e) { setStatus(`The engine did not start: ${e.message}`, true); return; }
@@ -904,6 +967,8 @@ window.rcsdPlayground = {
   request: () => request(false),
   exports,
   shareLink,
+  shareDecode: () => ({ ...lastDecode }),
+  describeDiagnostic: coreProblem,
   perf,
   engine: () => engine,
   last: () => last,

@@ -37,7 +37,11 @@ them). SIGINT (Ctrl-C) or SIGTERM stops it cleanly: requests in flight
 finish, up to 10 s.
 
 The server binds to 127.0.0.1 unless --addr says otherwise; it serves
-anyone who can reach that address, without authentication.
+anyone who can reach that address, without authentication. Files are
+served from inside --dir only (no link leads out, no directory is
+listed). A client gets 10 s for a request's headers, 60 s for the whole
+request and 120 s idle between requests; one that reads none of a reply
+for --write-timeout is dropped.
 
 The llm judge is available when --judge-url (or RCSD_JUDGE_URL) and
 --judge-model (or RCSD_JUDGE_MODEL) are set; the key is read only from
@@ -81,12 +85,17 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&allow, "allow-origin", "with a grader key, also answer web pages from `URL` (scheme://host[:port], or '*'; repeatable)")
 	quiet := fs.Bool("q", false, "no log line per request")
 	computeTimeout := fs.Duration("compute-timeout", api.DefaultComputeTimeout, "stop a request still computing after `duration` (503 compute-timeout)")
+	writeStall := fs.Duration("write-timeout", serveWriteStall, "drop a client that reads none of a reply for this `duration`")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return flagsExit(err)
 	}
 	if len(rest) > 0 {
 		fmt.Fprintf(stderr, "rcsd serve: unexpected argument %q (rcsd serve -h)\n", rest[0])
+		return exitUsage
+	}
+	if *writeStall <= 0 {
+		fmt.Fprintf(stderr, "rcsd serve: --write-timeout %v: must be positive\n", *writeStall)
 		return exitUsage
 	}
 	if *computeTimeout <= 0 {
@@ -101,7 +110,13 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "rcsd serve: --dir %s: not a directory (make site builds bin/site)\n", *dir)
 			return exitFailure
 		}
-		opts.Files = http.FileServerFS(os.DirFS(*dir))
+		root, err := os.OpenRoot(*dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "rcsd serve: --dir %s: %v\n", *dir, err)
+			return exitFailure
+		}
+		defer root.Close()
+		opts.Files = newStaticFiles(root)
 	}
 	if *judgeURL != "" {
 		if strings.TrimSpace(*judgeModel) == "" {
@@ -141,10 +156,10 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(opts),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		Handler:           stallLimit(httpapi.New(opts), *writeStall),
+		ReadHeaderTimeout: serveReadHeaderTimeout,
+		ReadTimeout:       serveReadTimeout,
+		IdleTimeout:       serveIdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
