@@ -220,7 +220,7 @@ func lexicon() []string {
 		out = append(out, p.name, p.item)
 	}
 	for _, t := range tips {
-		out = append(out, t.text)
+		out = append(out, t.text, t.term)
 	}
 	out = append(out, steps...)
 	out = append(out, extras...)

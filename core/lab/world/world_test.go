@@ -419,3 +419,6 @@ func TestDistinctTasks(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+func itoa(n int) string     { return fmt.Sprint(n) }
+func ftoa(x float64) string { return fmt.Sprintf("%.1f", x) }
