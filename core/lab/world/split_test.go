@@ -63,7 +63,7 @@ func TestHeldOutNeverInTraining(t *testing.T) {
 			t.Fatal(err)
 		}
 		withRubric := 0
-		const n = 5000
+		n := scaled(5000)
 		for i := range n {
 			ex := c.Example(i)
 			f := ex.Task.Features
@@ -89,7 +89,7 @@ func TestCorpusExamples(t *testing.T) {
 	c, _ := NewCorpus(CorpusConfig{Seed: 9}, Level(0))
 	tok := NewTokenizer()
 	var metShown, nShown, metHidden, nHidden int
-	for i := range 3000 {
+	for i := range scaled(3000) {
 		ex := c.Example(i)
 		tk := ex.Task
 		ctx := StudentContext(tok, tk.Prompt)
@@ -145,10 +145,13 @@ func TestSequenceLengths(t *testing.T) {
 			st[k].sum += v
 			st[k].n++
 		}
-		for i := range 10000 + len(ho) {
-			tk := ho[min(i, len(ho)-1)]
-			if i < 10000 {
+		nt := scaled(10000)
+		for i := range nt + len(ho) {
+			var tk *Task
+			if i < nt {
 				tk = g.Task(Train, i)
+			} else {
+				tk = ho[i-nt]
 			}
 			s, te, a := len(StudentContext(tok, tk.Prompt)), len(TeacherContext(tok, tk.Prompt, tk.Rubric, "")), len(AnswerIDs(tok, tk.Reference))
 			o := len(TeacherContext(tok, tk.Prompt, tk.Rubric, tk.Reference))
