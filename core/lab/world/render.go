@@ -473,3 +473,34 @@ func (t *Task) met(a *Answer, text string) []bool {
 	}
 	return out
 }
+
+// Guess draws an answer written from the prompt alone by a writer that
+// knows the answer's shape but none of the world's rules: every slot
+// guessed from its pool (the floor of a student).
+func (t *Task) Guess(rng *rand.Rand) Rendered {
+	a := t.guess(rng)
+	r := a.Render(t)
+	r.Met = t.met(&a, r.Text)
+	return r
+}
+
+// Informed draws the best answer written from the prompt alone: every
+// slot the prompt decides right (items, water, meals, opening, no unsafe
+// tip, short when brief and long otherwise), the rubric-only slots
+// guessed. Its score is the ceiling a student that never sees the rubric
+// can reach; the gap to the reference is what only the rubric can teach.
+func (t *Task) Informed(rng *rand.Rand) Rendered {
+	a := t.guess(rng)
+	c := t.Correct()
+	a.Tone, a.ActivityItem, a.SeasonItem, a.PlaceItem = c.Tone, c.ActivityItem, c.SeasonItem, c.PlaceItem
+	a.Water, a.Meals = c.Water, c.Meals
+	a.Tips = a.Tips[:0]
+	if !tones[t.Features.Tone].brief {
+		for j := firstSafeTip; j < len(tips); j++ {
+			a.Tips = append(a.Tips, j)
+		}
+	}
+	r := a.Render(t)
+	r.Met = t.met(&a, r.Text)
+	return r
+}
