@@ -123,9 +123,9 @@ type Layer[F Float] struct {
 // into it. Gradients and AdamW's moments use the same type.
 type Params[F Float] struct {
 	Config Config
-	Data   []F    // all parameters in Specs order
-	WTE    []F    // [V, C] token embedding, also the LM head (tied)
-	WPE    []F    // [T, C] position embedding
+	Data   []F // all parameters in Specs order
+	WTE    []F // [V, C] token embedding, also the LM head (tied)
+	WPE    []F // [T, C] position embedding
 	Layers []Layer[F]
 	LNFW   []F // [C] final LayerNorm gain
 	LNFB   []F // [C] final LayerNorm bias

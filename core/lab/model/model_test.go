@@ -52,10 +52,13 @@ func patternGrad(n int) []float64 {
 	return g
 }
 
-func toF[F Float](x []float64) []F {
-	out := make([]F, len(x))
+func toF[F Float](x []float64) []F { return conv[F](x) }
+
+// conv converts between element types.
+func conv[D, S Float](x []S) []D {
+	out := make([]D, len(x))
 	for i, v := range x {
-		out[i] = F(v)
+		out[i] = D(v)
 	}
 	return out
 }
