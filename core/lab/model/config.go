@@ -129,6 +129,8 @@ type Params[F Float] struct {
 	Layers []Layer[F]
 	LNFW   []F // [C] final LayerNorm gain
 	LNFB   []F // [C] final LayerNorm bias
+
+	tensors []Tensor[F] // the views in Specs order, made once
 }
 
 // NewParams returns zeroed parameters of shape c. It panics if c is invalid.
@@ -142,6 +144,7 @@ func NewParams[F Float](c Config) *Params[F] {
 	for i, s := range c.Specs() {
 		n := s.Size()
 		*views[i] = p.Data[off : off+n : off+n]
+		p.tensors = append(p.tensors, Tensor[F]{Spec: s, Data: *views[i]})
 		off += n
 	}
 	return p
@@ -158,16 +161,9 @@ func (p *Params[F]) views() []*[]F {
 	return append(v, &p.LNFW, &p.LNFB)
 }
 
-// Tensors returns the views in Specs order, paired with their specs.
-func (p *Params[F]) Tensors() []Tensor[F] {
-	specs := p.Config.Specs()
-	views := p.views()
-	out := make([]Tensor[F], len(specs))
-	for i, s := range specs {
-		out[i] = Tensor[F]{Spec: s, Data: *views[i]}
-	}
-	return out
-}
+// Tensors returns the views in Specs order, paired with their specs. The
+// slice is shared (made once): callers must not modify it.
+func (p *Params[F]) Tensors() []Tensor[F] { return p.tensors }
 
 // Tensor is a named view of a parameter tensor.
 type Tensor[F Float] struct {
