@@ -13,8 +13,9 @@ type ntArgs[F Float] struct {
 	accumulate    bool // C += A·Bᵀ instead of C = A·Bᵀ
 }
 
-// ntTileRows is the row tile of the kernel; pool chunks align to it.
-const ntTileRows = 4
+// ntTileRows is a multiple of every kernel's row tile (2 in Go, 3 in the AVX2
+// kernel); pool chunks align to it.
+const ntTileRows = 12
 
 // ntKC is the block of the reduction dimension: long reductions (the weight
 // gradients, k = B·T) are cut into blocks that stay in cache.
