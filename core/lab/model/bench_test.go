@@ -122,3 +122,27 @@ func BenchmarkMatmulNT(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAttention: one layer's causal attention, forward and backward,
+// over the reference batch (64×120, 4 heads of 16), float32, one worker.
+func BenchmarkAttention(b *testing.B) {
+	m, err := New[float32](ref, 1, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	w := m.NewWorkspace(refB, refT)
+	tokens, _, _ := benchBatch(ref, refB, refT)
+	if err := m.Forward(w, tokens, refB, refT); err != nil {
+		b.Fatal(err)
+	}
+	for i := range w.datty {
+		w.datty[i] = float32(i%17) * 0.01
+	}
+	for b.Loop() {
+		w.cur = curArgs[float32]{layer: 0}
+		m.pool.runIndexed(refB*ref.Heads, w.attnFwd)
+		m.pool.runIndexed(refB*ref.Heads, w.attnBwd)
+	}
+	b.ReportMetric(float64(refB*refT*b.N)/b.Elapsed().Seconds(), "tokens/s")
+}

@@ -30,12 +30,14 @@ const ntKC = 512
 func ntRows[F Float](t *ntArgs[F], lo, hi int) {
 	n, k := t.n, t.k
 	c := t.c
-	if !t.accumulate {
+	// the fast kernel writes the first block instead of adding it
+	first := !t.accumulate && ntFast(t, min(k, ntKC))
+	if !t.accumulate && !first {
 		clear(c[lo*n : hi*n])
 	}
 	for k0 := 0; k0 < k; k0 += ntKC {
 		k1 := min(k0+ntKC, k)
-		ntBlock(t, lo, hi, k0, k1)
+		ntBlock(t, lo, hi, k0, k1, first && k0 == 0)
 	}
 	if t.bias != nil {
 		for i := lo; i < hi; i++ {
@@ -47,9 +49,10 @@ func ntRows[F Float](t *ntArgs[F], lo, hi int) {
 	}
 }
 
-// ntBlock adds Σ_{k0≤κ<k1} A[i,κ]·B[j,κ] to C[i,j] for rows [lo, hi).
-func ntBlock[F Float](t *ntArgs[F], lo, hi, k0, k1 int) {
-	if ntBlockFast(t, lo, hi, k0, k1) {
+// ntBlock adds Σ_{k0≤κ<k1} A[i,κ]·B[j,κ] to C[i,j] for rows [lo, hi)
+// (first: the fast kernel stores it; the Go kernel never gets first).
+func ntBlock[F Float](t *ntArgs[F], lo, hi, k0, k1 int, first bool) {
+	if ntBlockFast(t, lo, hi, k0, k1, first) {
 		return
 	}
 	n, k := t.n, t.k

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Model is a decoder-only transformer with its parameters and their
@@ -71,7 +72,7 @@ func (m *Model[F]) Forward(w *Workspace[F], tokens []int32, B, T int) error {
 		m.layerNorm(w, a.ln1, a.ln1Mean, a.ln1Rstd, res, L.LN1W, L.LN1B, BT)
 		m.linear(w, a.qkv, a.ln1, L.QKVW, L.QKVB, BT, 3*C, C)
 		w.cur = curArgs[F]{layer: l}
-		m.pool.run(B*c.Heads, 1, w.attnFwd)
+		m.pool.runIndexed(B*c.Heads, w.attnFwd)
 		m.linear(w, a.res2, a.atty, L.ProjW, L.ProjB, BT, C, C)
 		addTo(a.res2[:BT*C], res)
 		m.layerNorm(w, a.ln2, a.ln2Mean, a.ln2Rstd, a.res2, L.LN2W, L.LN2B, BT)
@@ -210,9 +211,8 @@ func (m *Model[F]) Backward(w *Workspace[F], dlogits []F) error {
 		m.linearBackward(w, w.dln, w.dfch, a.ln2, L.FCW, D.FCW, D.FCB, BT, 4*C, C)
 		m.layerNormBackward(w, dres, w.dln, a.res2, a.ln2Mean, a.ln2Rstd, L.LN2W, D.LN2W, D.LN2B, BT)
 		m.linearBackward(w, w.datty, dres, a.atty, L.ProjW, D.ProjW, D.ProjB, BT, C, C)
-		clear(w.dqkv[:BT*3*C])
 		w.cur = curArgs[F]{layer: l}
-		m.pool.run(B*c.Heads, 1, w.attnBwd)
+		m.pool.runIndexed(B*c.Heads, w.attnBwd)
 		m.linearBackward(w, w.dln, w.dqkv, a.ln1, L.QKVW, D.QKVW, D.QKVB, BT, 3*C, C)
 		m.layerNormBackward(w, dres, w.dln, in, a.ln1Mean, a.ln1Rstd, L.LN1W, D.LN1W, D.LN1B, BT)
 	}
@@ -375,97 +375,61 @@ func geluBackward[F Float](a *curArgs[F], lo, hi int) {
 	}
 }
 
-// attentionForward runs causal softmax attention for the (b, h) pairs
-// [lo, hi) of layer w.cur.layer: for position t,
-//
-//	att[t, j] = softmax_j≤t(q_t·k_j/√D),  y_t = Σ_j≤t att[t, j]·v_j,
-//
-// with q, k, v the head's D = C/H columns of qkv's three C-wide blocks.
-func (m *Model[F]) attentionForward(w *Workspace[F], lo, hi int) {
-	c := m.cfg
-	T, C, H := w.t, c.Width, c.Heads
-	D := C / H
-	a := &w.layers[w.cur.layer]
-	scale := F(1 / math.Sqrt(float64(D)))
-	for bh := lo; bh < hi; bh++ {
-		b, h := bh/H, bh%H
-		base := b * T * 3 * C
-		for t := range T {
-			q := a.qkv[base+t*3*C+h*D : base+t*3*C+h*D+D]
-			row := a.att[(bh*T+t)*T : (bh*T+t)*T+t+1]
-			mx := F(math.Inf(-1))
-			for j := range row {
-				k := a.qkv[base+j*3*C+C+h*D : base+j*3*C+C+h*D+D]
-				s := dot(q, k) * scale
-				row[j] = s
-				mx = max(mx, s)
-			}
-			var sum F
-			for j, s := range row {
-				e := expF(s - mx)
-				row[j] = e
-				sum += e
-			}
-			inv := 1 / sum
-			y := a.atty[(b*T+t)*C+h*D : (b*T+t)*C+h*D+D]
-			clear(y)
-			for j := range row {
-				row[j] *= inv
-				p := row[j]
-				v := a.qkv[base+j*3*C+2*C+h*D : base+j*3*C+2*C+h*D+D]
-				for d := range y {
-					y[d] += p * v[d]
-				}
-			}
-		}
+// expF is exp: in float64 by math.Exp, in float32 by exp32.
+func expF[F Float](x F) F {
+	if unsafe.Sizeof(x) == 4 {
+		return F(exp32(float32(x)))
 	}
+	return F(math.Exp(float64(x)))
 }
 
-// attentionBackward turns w.datty into the gradient of qkv (w.dqkv, zeroed
-// by the caller) for the (b, h) pairs [lo, hi); with P = att and
-// dP[t, j] = dy_t·v_j,
-//
-//	dv_j += Σ_t P[t,j]·dy_t,  dS[t,j] = P[t,j]·(dP[t,j] − Σ_i P[t,i]·dP[t,i]),
-//	dq_t += Σ_j dS[t,j]·k_j/√D,  dk_j += Σ_t dS[t,j]·q_t/√D.
-func (m *Model[F]) attentionBackward(w *Workspace[F], lo, hi int) {
-	c := m.cfg
-	T, C, H := w.t, c.Width, c.Heads
-	D := C / H
-	a := &w.layers[w.cur.layer]
-	scale := F(1 / math.Sqrt(float64(D)))
-	for bh := lo; bh < hi; bh++ {
-		b, h := bh/H, bh%H
-		base := b * T * 3 * C
-		dP := w.datt[bh*T : bh*T+T]
-		for t := range T {
-			row := a.att[(bh*T+t)*T : (bh*T+t)*T+t+1]
-			dy := w.datty[(b*T+t)*C+h*D : (b*T+t)*C+h*D+D]
-			var s F
-			for j, p := range row {
-				v := a.qkv[base+j*3*C+2*C+h*D : base+j*3*C+2*C+h*D+D]
-				dv := w.dqkv[base+j*3*C+2*C+h*D : base+j*3*C+2*C+h*D+D]
-				g := dot(dy, v)
-				dP[j] = g
-				s += p * g
-				for d := range dv {
-					dv[d] += p * dy[d]
-				}
-			}
-			q := a.qkv[base+t*3*C+h*D : base+t*3*C+h*D+D]
-			dq := w.dqkv[base+t*3*C+h*D : base+t*3*C+h*D+D]
-			for j, p := range row {
-				g := p * (dP[j] - s) * scale
-				k := a.qkv[base+j*3*C+C+h*D : base+j*3*C+C+h*D+D]
-				dk := w.dqkv[base+j*3*C+C+h*D : base+j*3*C+C+h*D+D]
-				for d := range dq {
-					dq[d] += g * k[d]
-					dk[d] += g * q[d]
-				}
-			}
-		}
+// tanhF is tanh: in float64 by math.Tanh, in float32 as
+// 1 − 2/(exp(2x) + 1) with exp32 (absolute error ≤ 1.2e-7, which is what
+// GELU needs: it uses 1 + tanh).
+func tanhF[F Float](x F) F {
+	if unsafe.Sizeof(x) == 4 {
+		v := float32(x)
+		v = min(max(v, -9), 9) // tanh(±9) rounds to ±1 in float32
+		return F(1 - 2/(exp32(2*v)+1))
 	}
+	return F(math.Tanh(float64(x)))
 }
 
-// expF and tanhF evaluate in float64 and round to F.
-func expF[F Float](x F) F  { return F(math.Exp(float64(x))) }
-func tanhF[F Float](x F) F { return F(math.Tanh(float64(x))) }
+// exp32 is eˣ in float32 arithmetic (relative error ≤ 2 ulp): x = n·ln 2 + r
+// with |r| ≤ ln 2/2, eʳ by Cephes' expf polynomial, 2ⁿ by the exponent bits.
+// It underflows to 0 below −87.3 and overflows to +Inf above 88.7.
+func exp32(x float32) float32 {
+	switch {
+	case x != x:
+		return x
+	case x > 88.72283:
+		return float32(math.Inf(1))
+	case x < -87.33654:
+		return 0
+	}
+	const (
+		log2e = 1.44269504088896341
+		ln2hi = 0.693359375
+		ln2lo = -2.12194440e-4
+	)
+	fn := x*log2e + 0.5
+	n := int32(fn)
+	if fn < 0 && float32(n) != fn {
+		n-- // floor
+	}
+	r := x - float32(n)*ln2hi - float32(n)*ln2lo
+	p := float32(1.9875691500e-4)
+	p = p*r + 1.3981999507e-3
+	p = p*r + 8.3334519073e-3
+	p = p*r + 4.1665795894e-2
+	p = p*r + 1.6666665459e-1
+	p = p*r + 5.0000001201e-1
+	p = p*r*r + r + 1
+	// 2ⁿ for n in [−126, 127]; n = −127 or 128 would leave the normal range,
+	// so scale in two steps there.
+	if n < -125 || n > 126 {
+		h := n / 2
+		return p * math.Float32frombits(uint32(h+127)<<23) * math.Float32frombits(uint32(n-h+127)<<23)
+	}
+	return p * math.Float32frombits(uint32(n+127)<<23)
+}

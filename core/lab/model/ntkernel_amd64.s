@@ -2,13 +2,13 @@
 
 #include "textflag.h"
 
-// func sdotTile3x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+// func sdotTile3x4(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, store int)
 //
-// C[r, s] += Σ_{κ<k} A[r, κ]·B[s, κ] for r < 3, s < 4, with A, B and C
+// C[r, s] += (or = when store ≠ 0) Σ_{κ<k} A[r, κ]·B[s, κ] for r < 3, s < 4, with A, B and C
 // row-major (row strides lda, ldb, ldc in elements) and k a positive
 // multiple of 8. Each sum runs as 8 lane-wise FMA chains over κ, reduced by
 // a fixed tree of horizontal adds, then added to C.
-TEXT ·sdotTile3x4(SB), NOSPLIT, $0-56
+TEXT ·sdotTile3x4(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -60,6 +60,10 @@ loop:
 	CMPQ AX, CX
 	JLT  loop
 
+	MOVQ store+56(FP), R8
+	TESTQ R8, R8
+	JNE  storeonly
+
 	// row 0: Y0..Y3 → 4 sums, added to C[0, 0..3]
 	VHADDPS      Y1, Y0, Y0
 	VHADDPS      Y3, Y2, Y2
@@ -88,6 +92,34 @@ loop:
 	VEXTRACTF128 $1, Y8, X9
 	VADDPS       X9, X8, X8
 	VMOVUPS      (DX), X9
+	VADDPS       X9, X8, X8
+	VMOVUPS      X8, (DX)
+	VZEROUPPER
+	RET
+
+storeonly:
+	// row 0: Y0..Y3 → 4 sums, stored in C[0, 0..3]
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVUPS      X0, (DX)
+
+	// row 1
+	VHADDPS      Y5, Y4, Y4
+	VHADDPS      Y7, Y6, Y6
+	VHADDPS      Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS       X5, X4, X4
+	VMOVUPS      X4, (DX)(R10*1)
+
+	// row 2
+	LEAQ         (DX)(R10*2), DX
+	VHADDPS      Y9, Y8, Y8
+	VHADDPS      Y11, Y10, Y10
+	VHADDPS      Y10, Y8, Y8
+	VEXTRACTF128 $1, Y8, X9
 	VADDPS       X9, X8, X8
 	VMOVUPS      X8, (DX)
 	VZEROUPPER

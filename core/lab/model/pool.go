@@ -16,6 +16,8 @@ type pool struct {
 
 type job struct {
 	fn     func(lo, hi int)
+	fnIdx  func(idx, lo, hi int)
+	idx    int
 	lo, hi int
 }
 
@@ -31,7 +33,11 @@ func newPool(workers int) *pool {
 		for range workers - 1 {
 			go func() {
 				for j := range p.jobs {
-					j.fn(j.lo, j.hi)
+					if j.fnIdx != nil {
+						j.fnIdx(j.idx, j.lo, j.hi)
+					} else {
+						j.fn(j.lo, j.hi)
+					}
 					p.wg.Done()
 				}
 			}()
@@ -51,6 +57,17 @@ func (p *pool) close() {
 // run calls fn(lo, hi) over [0, n) in at most p.workers chunks whose
 // boundaries are multiples of align (except n itself), and waits.
 func (p *pool) run(n, align int, fn func(lo, hi int)) {
+	p.split(n, align, fn, nil)
+}
+
+// runIndexed is run with align 1 that also passes each chunk its index in
+// [0, p.workers), so a loop body can use per-chunk scratch; which chunk runs
+// which items never changes what an item computes.
+func (p *pool) runIndexed(n int, fn func(idx, lo, hi int)) {
+	p.split(n, 1, nil, fn)
+}
+
+func (p *pool) split(n, align int, fn func(lo, hi int), fnIdx func(idx, lo, hi int)) {
 	if align < 1 {
 		align = 1
 	}
@@ -58,7 +75,7 @@ func (p *pool) run(n, align int, fn func(lo, hi int)) {
 	w := min(p.workers, units)
 	if w <= 1 {
 		if n > 0 {
-			fn(0, n)
+			call(fn, fnIdx, 0, 0, n)
 		}
 		return
 	}
@@ -72,11 +89,19 @@ func (p *pool) run(n, align int, fn func(lo, hi int)) {
 		}
 		hi := min(lo+u*align, n)
 		if i == w-1 {
-			fn(lo, hi)
+			call(fn, fnIdx, i, lo, hi)
 		} else {
-			p.jobs <- job{fn, lo, hi}
+			p.jobs <- job{fn: fn, fnIdx: fnIdx, idx: i, lo: lo, hi: hi}
 		}
 		lo = hi
 	}
 	p.wg.Wait()
+}
+
+func call(fn func(lo, hi int), fnIdx func(idx, lo, hi int), idx, lo, hi int) {
+	if fnIdx != nil {
+		fnIdx(idx, lo, hi)
+	} else {
+		fn(lo, hi)
+	}
 }

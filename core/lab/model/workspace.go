@@ -24,14 +24,14 @@ type Workspace[F Float] struct {
 	dlogits []F
 
 	// backward scratch, shared by the layers
-	dres  []F // [B, T, C] the gradient of the residual stream
-	dln   []F // [B, T, C]
-	datty []F // [B, T, C]
-	dqkv  []F // [B, T, 3C]
-	dfch  []F // [B, T, 4C]
-	datt  []F // [B*H*T] one row of attention-score gradients per (b, h)
-	tA    []F // transposes of dY [B*T, max(4C, V)] or of a weight
-	tB    []F // transposes of X [B*T, 4C]
+	dres  []F               // [B, T, C] the gradient of the residual stream
+	dln   []F               // [B, T, C]
+	datty []F               // [B, T, C]
+	dqkv  []F               // [B, T, 3C]
+	dfch  []F               // [B, T, 4C]
+	attn  []*attnScratch[F] // one per worker slot
+	tA    []F               // transposes of dY [B*T, max(4C, V)] or of a weight
+	tB    []F               // transposes of X [B*T, 4C]
 
 	// kernel arguments and their loop bodies (func values made once)
 	nt       ntArgs[F]
@@ -39,8 +39,8 @@ type Workspace[F Float] struct {
 	tr       trArgs[F]
 	trFn     func(lo, hi int)
 	cur      curArgs[F]
-	attnFwd  func(lo, hi int)
-	attnBwd  func(lo, hi int)
+	attnFwd  func(idx, lo, hi int)
+	attnBwd  func(idx, lo, hi int)
 	lnFwd    func(lo, hi int)
 	lnBwd    func(lo, hi int)
 	geluFwd  func(lo, hi int)
@@ -112,14 +112,16 @@ func (m *Model[F]) NewWorkspace(maxB, maxT int) *Workspace[F] {
 	w.logits, w.dlogits = make([]F, BT*V), make([]F, BT*V)
 	w.dres, w.dln, w.datty = make([]F, BT*C), make([]F, BT*C), make([]F, BT*C)
 	w.dqkv, w.dfch = make([]F, BT*3*C), make([]F, BT*4*C)
-	w.datt = make([]F, maxB*H*maxT)
+	for range m.pool.workers {
+		w.attn = append(w.attn, newAttnScratch[F](maxT, C/H))
+	}
 	w.tA = make([]F, max(BT*max(4*C, V), V*C, 4*C*C))
 	w.tB = make([]F, BT*4*C)
 	w.lossRows = make([]float64, BT)
 	w.ntFn = func(lo, hi int) { ntRows(&w.nt, lo, hi) }
 	w.trFn = func(lo, hi int) { transpose(w.tr.dst, w.tr.src, w.tr.m, w.tr.n, lo, hi) }
-	w.attnFwd = func(lo, hi int) { m.attentionForward(w, lo, hi) }
-	w.attnBwd = func(lo, hi int) { m.attentionBackward(w, lo, hi) }
+	w.attnFwd = func(idx, lo, hi int) { m.attentionForward(w, idx, lo, hi) }
+	w.attnBwd = func(idx, lo, hi int) { m.attentionBackward(w, idx, lo, hi) }
 	w.lnFwd = func(lo, hi int) { layerNormForward(&w.cur, C, lo, hi) }
 	w.lnBwd = func(lo, hi int) { layerNormBackward(&w.cur, C, lo, hi) }
 	w.geluFwd = func(lo, hi int) { geluForward(&w.cur, lo, hi) }
