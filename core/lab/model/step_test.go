@@ -106,3 +106,44 @@ func TestInitDeterministic(t *testing.T) {
 		t.Errorf("Init: the same seed must give the same parameters, another seed others")
 	}
 }
+
+// TestForwardRefuses: bad shapes and ids are errors that say what was
+// expected, never a panic or an out-of-range read.
+func TestForwardRefuses(t *testing.T) {
+	m := tinyModel[float32](t, 1)
+	w := m.NewWorkspace(2, 8)
+	if err := m.Backward(w, nil); err == nil || err.Error() != "model: Backward before Forward" {
+		t.Errorf("Backward before Forward: %v", err)
+	}
+	for _, tc := range []struct {
+		tokens []int32
+		B, T   int
+		err    string
+	}{
+		{make([]int32, 27), 3, 9, "model: a batch of 3 sequences of 9 tokens does not fit the workspace (2 of 8)"},
+		{make([]int32, 5), 1, 6, "model: 5 tokens for a batch of 1×6"},
+		{[]int32{1, 2, 20, 3}, 2, 2, "model: token 20 at sequence 1 position 0 is outside the vocabulary [0, 20)"},
+		{[]int32{-1}, 1, 1, "model: token -1 at sequence 0 position 0 is outside the vocabulary [0, 20)"},
+	} {
+		if err := m.Forward(w, tc.tokens, tc.B, tc.T); err == nil || err.Error() != tc.err {
+			t.Errorf("Forward(%d×%d): error %v, expected %q", tc.B, tc.T, err, tc.err)
+		}
+	}
+	must(t, m.Forward(w, []int32{1, 2, 3, 4}, 2, 2))
+	if _, err := m.Loss(w, []int32{1, 2, 3}, nil); err == nil || err.Error() != "model: 3 targets and 0 mask entries for a batch of 2×2" {
+		t.Errorf("Loss with 3 targets: %v", err)
+	}
+	if _, err := m.Loss(w, []int32{1, 2, 3, 99}, nil); err == nil || err.Error() != "model: target 99 at sequence 1 position 1 is outside the vocabulary [0, 20)" {
+		t.Errorf("Loss with target 99: %v", err)
+	}
+	// a masked-out position may hold any target; an all-zero mask gives 0
+	if l, err := m.Loss(w, []int32{1, 2, 3, 99}, []float32{1, 1, 1, 0}); err != nil || !(l > 0) {
+		t.Errorf("Loss with target 99 masked out: %v, %v", l, err)
+	}
+	if l, err := m.Loss(w, []int32{1, 2, 3, 4}, []float32{0, 0, 0, 0}); err != nil || l != 0 {
+		t.Errorf("Loss with an all-zero mask: %v, %v", l, err)
+	}
+	if err := m.Backward(w, make([]float32, 7)); err == nil || err.Error() != "model: dlogits has 7 entries, expected 80 (B=2, T=2, V=20)" {
+		t.Errorf("Backward with 7 dlogits: %v", err)
+	}
+}
