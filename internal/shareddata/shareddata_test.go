@@ -33,7 +33,7 @@ func TestBuildHealthBenchItems(t *testing.T) {
 // written by hand from Python 3.11's output.
 func TestPyString(t *testing.T) {
 	for in, want := range map[string]string{
-		"a\"b\\c\n\t": `"a\"b\\c\n\t"`,
+		"a\"b\\c\n\t":    `"a\"b\\c\n\t"`,
 		"\x01é<>&\u2028": "\"\\u0001é<>&\u2028\"",
 	} {
 		if got := pyString(in); got != want {
