@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -37,20 +36,7 @@ func TestEvalEchoedKeyLeavesNoTrace(t *testing.T) {
 	defer s.Close()
 	t.Setenv("RCSD_JUDGE_API_KEY", leakKey)
 	dir := t.TempDir()
-	item := map[string]any{
-		"prompt_id": "ankle",
-		"prompt":    []map[string]string{{"role": "user", "content": "What can I take for a sprained ankle?"}},
-		"rubrics": []map[string]any{
-			{"criterion": `Suggests "ibuprofen".`, "points": 5, "tags": []string{}},
-			{"criterion": `Recommends "aspirin".`, "points": -3, "tags": []string{}},
-		},
-		"responses": []string{"Take ibuprofen and rest the ankle.", "Take aspirin."},
-	}
-	line, err := json.Marshal(item)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := writeFile(t, dir, "items.jsonl", string(line)+"\n")
+	in := ankleItems(t, dir)
 	out := filepath.Join(dir, "out.jsonl")
 	sum, rep := filepath.Join(dir, "summary.json"), filepath.Join(dir, "report.html")
 	stdout, stderr, code := rcsd(t, "", "eval", "--judge", "llm", "--judge-url", s.URL, "--judge-model", "grader",

@@ -276,20 +276,7 @@ func TestEvalWithLLMJudge(t *testing.T) {
 	s := remotetest.NewServer(remotetest.Options{})
 	defer s.Close()
 	dir := t.TempDir()
-	item := map[string]any{
-		"prompt_id": "ankle",
-		"prompt":    []map[string]string{{"role": "user", "content": "What can I take for a sprained ankle?"}},
-		"rubrics": []map[string]any{
-			{"criterion": `Suggests "ibuprofen".`, "points": 5, "tags": []string{}},
-			{"criterion": `Recommends "aspirin".`, "points": -3, "tags": []string{}},
-		},
-		"responses": []string{"Take ibuprofen and rest the ankle.", "Take aspirin."},
-	}
-	line, err := json.Marshal(item)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := writeFile(t, dir, "items.jsonl", string(line)+"\n")
+	in := ankleItems(t, dir)
 	out := filepath.Join(dir, "out.jsonl")
 	args := []string{"eval", "--judge", "llm", "--judge-url", s.URL, "--judge-model", "grader", "--no-progress", "-q", "--overwrite", "-o", out, in}
 
@@ -318,4 +305,24 @@ func TestEvalWithLLMJudge(t *testing.T) {
 	if n := s.Requests(); n != 4 {
 		t.Errorf("rerun made %d requests, want 0", n-4)
 	}
+}
+
+// ankleItems writes a one-item HealthBench file (two criteria, one of
+// them negative, two responses) for the llm judge's tests.
+func ankleItems(t *testing.T, dir string) string {
+	t.Helper()
+	item := map[string]any{
+		"prompt_id": "ankle",
+		"prompt":    []map[string]string{{"role": "user", "content": "What can I take for a sprained ankle?"}},
+		"rubrics": []map[string]any{
+			{"criterion": `Suggests "ibuprofen".`, "points": 5, "tags": []string{}},
+			{"criterion": `Recommends "aspirin".`, "points": -3, "tags": []string{}},
+		},
+		"responses": []string{"Take ibuprofen and rest the ankle.", "Take aspirin."},
+	}
+	line, err := json.Marshal(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, dir, "items.jsonl", string(line)+"\n")
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,25 +11,6 @@ import (
 	"github.com/rcsd-dev/rcsd/core/redact"
 	"github.com/rcsd-dev/rcsd/core/remote/remotetest"
 )
-
-// nativePost is grader.Post over net/http: the Worker's handler run
-// natively, as the Worker runs it with fetch.
-func nativePost(ctx context.Context, url string, header map[string]string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
-}
 
 const workerKey = "sk-worker-native-0123456789abcdef"
 
@@ -107,5 +86,5 @@ func TestWorkerKeyAndOrigins(t *testing.T) {
 }
 
 func workerOptionsHandler(env map[string]string) http.Handler {
-	return httpapi.New(workerOptions(func(k string) string { return env[k] }, nativePost))
+	return httpapi.New(workerOptions(func(k string) string { return env[k] }, remotetest.Post))
 }

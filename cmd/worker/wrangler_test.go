@@ -122,25 +122,6 @@ func graderEnv() map[string]string {
 	return map[string]string{envJudgeURL: dev.grader.URL, envJudgeModel: "grader-1", envJudgeKey: graderKey}
 }
 
-// netPost is grader.Post over net/http, for the native handler the
-// Worker is compared with (the Worker sends the same requests with fetch).
-func netPost(ctx context.Context, url string, header map[string]string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if dev.grader != nil {
@@ -346,7 +327,7 @@ var timings = regexp.MustCompile(`"timings":\{[^}]*\}`)
 // the headers that matter), and serves the playground's files.
 func TestWorkerMatchesNative(t *testing.T) {
 	base := startWrangler(t)
-	native := httptest.NewServer(httpapi.New(workerOptions(func(k string) string { return graderEnv()[k] }, netPost)))
+	native := httptest.NewServer(httpapi.New(workerOptions(func(k string) string { return graderEnv()[k] }, remotetest.Post)))
 	defer native.Close()
 
 	const js = "application/json"

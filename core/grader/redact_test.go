@@ -1,10 +1,7 @@
 package grader
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -26,30 +23,13 @@ func keyFragment(s string) string {
 	return ""
 }
 
-func netPost(ctx context.Context, url string, header map[string]string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
-}
-
 // TestChatterEchoedKey: a real local grader that repeats the key in its
 // verdicts, and in an error body across byte 200, gives back no piece of
 // it of 8 bytes or more.
 func TestChatterEchoedKey(t *testing.T) {
 	s := remotetest.NewServer(remotetest.Options{APIKey: echoKey, EchoKey: true, Schedule: []remotetest.Fault{remotetest.FaultEchoError}})
 	defer s.Close()
-	c, err := NewChatter(s.URL, "grader-1", echoKey, netPost)
+	c, err := NewChatter(s.URL, "grader-1", echoKey, remotetest.Post)
 	if err != nil {
 		t.Fatal(err)
 	}

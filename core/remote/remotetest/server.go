@@ -11,6 +11,8 @@ package remotetest
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -471,4 +473,24 @@ func (s *Server) grade(prompt string, rule Rule) string {
 		Verdicts []verdict `json:"verdicts"`
 	}{vs}, "", "  ")
 	return "Here is my grading.\n```json\n" + string(b) + "\n```"
+}
+
+// Post is a grader.Post over net/http's default client, for tests that
+// run the browser's and the Worker's grader client natively against a
+// Server.
+func Post(ctx context.Context, url string, header map[string]string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
 }
