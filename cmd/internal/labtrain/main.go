@@ -2,13 +2,13 @@
 // prints its held-out evaluation and writes a gzipped checkpoint:
 //
 //	go run ./cmd/internal/labtrain -steps 3000 -seed 1 -o core/lab/checkpoint.bin.gz
+//	go run ./cmd/internal/labtrain -load core/lab/checkpoint.bin.gz   # evaluate only
 //
 // Progress goes to stderr every -every steps (and a held-out evaluation on
 // -eval-tasks tasks every -eval-every steps, 0: only at the end).
 package main
 
 import (
-	"compress/gzip"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -42,7 +42,15 @@ func main() {
 	evalTasks := flag.Int("eval-tasks", 100, "held-out tasks per intermediate evaluation")
 	finalTasks := flag.Int("final-tasks", 500, "held-out tasks in the final evaluation")
 	ckEvery := flag.Int("checkpoint-every", 0, "also write the checkpoint every N steps (to -o with .stepN inserted)")
+	load := flag.String("load", "", "evaluate this gzipped checkpoint instead of training")
 	flag.Parse()
+	if *load != "" {
+		if err := evaluate(*load, c.Level, *finalTasks, c.Workers); err != nil {
+			fmt.Fprintln(os.Stderr, "labtrain:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(c, *out, *every, *evalEvery, *evalTasks, *finalTasks, *ckEvery); err != nil {
 		fmt.Fprintln(os.Stderr, "labtrain:", err)
 		os.Exit(1)
@@ -105,6 +113,27 @@ func run(c pretrain.Config, out string, every, evalEvery, evalTasks, finalTasks,
 	return nil
 }
 
+func evaluate(path string, level, tasks, workers int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	m, err := pretrain.ReadCheckpoint(f, workers)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	defer m.Close()
+	es := time.Now()
+	ev, err := pretrain.Evaluate(m, pretrain.EvalConfig{Level: level, Tasks: tasks})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("checkpoint %s: %d parameters, evaluation %s\n", path, m.Config().NumParams(), time.Since(es).Round(time.Second))
+	report(os.Stdout, ev)
+	return nil
+}
+
 func report(w io.Writer, ev *pretrain.Eval) {
 	fmt.Fprintf(w, "held-out tasks %d (greedy)\n", ev.Tasks)
 	fmt.Fprintf(w, "            RaR score  healthbench  <eos>  ref perplexity\n")
@@ -127,12 +156,7 @@ func write(path string, m *model.Model[float32]) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	zw, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
-	if err := model.Save(zw, m.Params); err != nil {
-		f.Close()
-		return 0, err
-	}
-	if err := zw.Close(); err != nil {
+	if err := pretrain.WriteCheckpoint(f, m); err != nil {
 		f.Close()
 		return 0, err
 	}

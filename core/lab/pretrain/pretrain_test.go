@@ -1,8 +1,11 @@
 package pretrain
 
 import (
+	"bytes"
+	"github.com/rcsd-dev/rcsd/core/lab/model"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rcsd-dev/rcsd/core/judge"
@@ -217,5 +220,37 @@ func TestEvaluate(t *testing.T) {
 	s2, _ := Evaluate(tr.Model, ec)
 	if s1.TeacherAnswer != s2.TeacherAnswer || s1.TeacherAnswer == a.TeacherAnswer {
 		t.Fatalf("sampled answers: %q, %q (greedy %q)", s1.TeacherAnswer, s2.TeacherAnswer, a.TeacherAnswer)
+	}
+}
+
+// A checkpoint round-trips bit for bit through gzip, and a model of
+// another vocabulary is refused.
+func TestCheckpointRoundTrip(t *testing.T) {
+	c := tinyConfig()
+	c.Steps = 3
+	tr, _ := train(t, c)
+	var buf bytes.Buffer
+	if err := WriteCheckpoint(&buf, tr.Model); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadCheckpoint(bytes.NewReader(buf.Bytes()), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Config() != c.Model || !slices.Equal(m.Params.Data, tr.Model.Params.Data) {
+		t.Fatal("the checkpoint read back differs")
+	}
+	if _, err := ReadCheckpoint(bytes.NewReader(buf.Bytes()[:buf.Len()/2]), 1); err == nil {
+		t.Fatal("a truncated checkpoint was read")
+	}
+	other, _ := model.New[float32](model.Config{Vocab: 100, Context: 8, Width: 8, Heads: 1, Layers: 1}, 1, 1)
+	defer other.Close()
+	buf.Reset()
+	if err := WriteCheckpoint(&buf, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadCheckpoint(&buf, 1); err == nil || !strings.Contains(err.Error(), "vocabulary is 100 tokens") {
+		t.Fatalf("a 100-token checkpoint: %v", err)
 	}
 }
