@@ -17,14 +17,7 @@ const leakKey = "sk-leak-test-5f4e3d2c1b0a99887766"
 
 // keyFragment returns the first piece of leakKey of redact.MinFragment
 // bytes found in s, or "".
-func keyFragment(s string) string {
-	for i := 0; i+redact.MinFragment <= len(leakKey); i++ {
-		if f := leakKey[i : i+redact.MinFragment]; strings.Contains(s, f) {
-			return f
-		}
-	}
-	return ""
-}
+func keyFragment(s string) string { return redact.Leak(leakKey, s) }
 
 // TestEvalEchoedKeyLeavesNoTrace: `rcsd eval --judge llm` against a
 // grader that repeats the key in every verdict and in an error body cut

@@ -14,14 +14,7 @@ import (
 
 const workerKey = "sk-worker-native-0123456789abcdef"
 
-func workerKeyFragment(s string) string {
-	for i := 0; i+redact.MinFragment <= len(workerKey); i++ {
-		if f := workerKey[i : i+redact.MinFragment]; strings.Contains(s, f) {
-			return f
-		}
-	}
-	return ""
-}
+func workerKeyFragment(s string) string { return redact.Leak(workerKey, s) }
 
 const workerItem = `{"config": {"judge": "llm"}, "items": "{\"id\": \"q1\", \"prompt\": \"Pain?\", \"response\": \"Take ibuprofen.\", \"rubric\": [{\"criterion\": \"Suggests \\\"ibuprofen\\\".\", \"points\": 5}]}"}`
 

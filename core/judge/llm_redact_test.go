@@ -15,14 +15,7 @@ const llmEchoKey = "sk-judge-test-0123456789abcdef"
 
 // keyFragment returns the first piece of llmEchoKey of
 // redact.MinFragment bytes found in s, or "".
-func keyFragment(s string) string {
-	for i := 0; i+redact.MinFragment <= len(llmEchoKey); i++ {
-		if f := llmEchoKey[i : i+redact.MinFragment]; strings.Contains(s, f) {
-			return f
-		}
-	}
-	return ""
-}
+func keyFragment(s string) string { return redact.Leak(llmEchoKey, s) }
 
 // TestLLMEchoedKeyNotInVerdicts: a grader that repeats the key in every
 // explanation, and once in an error body across byte 200, leaves it in

@@ -205,3 +205,16 @@ func Truncate(s string, n int) (string, bool) {
 	}
 	return s[:n], true
 }
+
+// Leak returns the first piece of key of MinFragment bytes that occurs in
+// s, or "" when none does: what a test or an audit asserts about any text
+// that may have passed a grader's echo (every piece shorter than that is
+// allowed to occur by chance).
+func Leak(key, s string) string {
+	for i := 0; i+MinFragment <= len(key); i++ {
+		if f := key[i : i+MinFragment]; strings.Contains(s, f) {
+			return f
+		}
+	}
+	return ""
+}
